@@ -40,24 +40,35 @@ struct smtp_reply {
 	struct buf	 text;		/* lines' texts joined by "\n", bounded */
 	int		 nlines;
 	const char	*err;		/* static reason when state is BAD */
+	enum smtp_reply_state state;	/* as the last feed returned */
 };
 
 void	smtp_reply_init(struct smtp_reply *r);
 void	smtp_reply_release(struct smtp_reply *r);
-/* Feeds one line (no CRLF, may hold any bytes) of n bytes. */
+/* Feeds one line (no CRLF, may hold any bytes) of n bytes. Once the reply
+ * is DONE or BAD, further lines give BAD (a line after the last line of a
+ * reply belongs to the next one: release and init before feeding it). Text
+ * past SMTP_REPLY_MAX_TEXT is dropped silently; that is not an error. */
 enum smtp_reply_state smtp_reply_feed(struct smtp_reply *r, const char *line,
 	    size_t n);
 /* Parses a whole reply held in one string (lines separated by LF or CRLF);
- * the convenience form for tests, logs and the classifier. Returns the final
+ * the convenience form for tests, logs and the classifier. It initialises r
+ * itself (release it afterwards). An empty piece after the last LF is
+ * ignored; a line after the reply's last line makes it BAD. Returns the final
  * state: DONE, BAD, or MORE when the text ended inside a continuation. */
 enum smtp_reply_state smtp_reply_parse(struct smtp_reply *r, const char *text,
 	    size_t n);
 /* Finds an enhanced status code "c.s.d" at the start of text (after the
- * reply code); writes it to esc (16 bytes) and returns its length in text,
- * or 0 when there is none. Class must be 2, 4 or 5 (RFC 3463). */
+ * reply code and its separator; leading spaces are skipped, as Postfix
+ * does); writes it to esc (16 bytes) and returns the number of bytes of text
+ * up to its end, or 0 when there is none (esc is then ""). Class must be 2, 4
+ * or 5, subject and detail 1-3 digits, and the code must be followed by a
+ * space or the end of text (RFC 3463, Postfix's dsn_valid()). */
 size_t	smtp_esc_scan(const char *text, size_t n, char esc[16]);
 /* The Postfix sanitising rule on its own: makes esc's class agree with
- * code. Returns true when it changed esc. */
+ * code: a contradicting code becomes "2.0.0", "4.0.0" or "5.0.0"; with a
+ * code outside 2xx/4xx/5xx (a 354) esc is cleared. An empty esc, or a code
+ * of 0 (unknown), leaves esc as it is. Returns true when it changed esc. */
 bool	smtp_esc_sanitise(int code, char esc[16]);
 
 #endif
