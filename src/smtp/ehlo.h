@@ -58,7 +58,12 @@ struct smtp_ehlo {
 	char		*other[SMTP_EHLO_MAX_OTHER];	/* other keywords, owned */
 };
 
-/* Parses text (n bytes); always succeeds, ignoring what it cannot read. */
+/* Parses text (n bytes); always succeeds, ignoring what it cannot read. It
+ * initialises *e itself (release a previous result first). Keywords made of
+ * at least 4 X's, the last character possibly another letter ("XXXXXXXA"),
+ * count as masked and do not go to other[]; other keywords are kept once
+ * each, cut at 64 bytes, up to SMTP_EHLO_MAX_OTHER. The name is the first
+ * word of the first line, cut to fit. */
 void	smtp_ehlo_parse(struct smtp_ehlo *e, const char *text, size_t n);
 void	smtp_ehlo_release(struct smtp_ehlo *e);
 /* Name of one enum smtp_cap bit ("STARTTLS"), or NULL. */
