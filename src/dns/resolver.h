@@ -46,7 +46,7 @@ struct dns_answer {
 	enum dns_sec	 sec;
 	char		*why_bogus;	/* owned, or NULL */
 	const char	*error;		/* static detail for DNS_ERROR, or NULL */
-	int		 rcode;
+	int		 rcode;		/* of the last reply; -1 without one */
 	double		 duration_ms;
 	/* Records of the queried type whose owner is the final name of the
 	 * CNAME chain, in the order the server gave; CNAMEs are in msg too. */
@@ -60,6 +60,13 @@ struct dns_params {
 	const char	**servers;	/* NULL-terminated "ADDR[@PORT]", or NULL */
 	const char	 *trust_anchor;	/* file in zone format, or NULL */
 	int		  timeout_ms;	/* per query; 0 = 5000 */
+	/* Test seam: a NULL-terminated list of zone lines answered by
+	 * libunbound itself, with no server: an RR in zone format
+	 * ("a.example.net. A 192.0.2.1") or "local-zone: NAME TYPE"
+	 * ("local-zone: example.net. static" makes unknown names NXDOMAIN).
+	 * Such answers are not CNAME-chased by libunbound; dns_query follows
+	 * the chain itself. NULL outside tests. */
+	const char	**local_data;
 };
 
 typedef void (*dns_cb)(void *arg, const struct dns_answer *ans);
@@ -69,7 +76,11 @@ struct dns	*dns_new(struct event_base *base, const struct dns_params *p,
 		    char **err);
 /* Cancels every outstanding query (no callbacks) and frees. */
 struct dns	*dns_free(struct dns *d);
-/* Starts a query; the answer passed to cb is only valid during the call. */
+/* Starts a query; the answer passed to cb is only valid during the call.
+ * The callback is never called from inside dns_query or from inside
+ * libunbound, so it may start queries, cancel others, or dns_free. The
+ * handle is dead once the callback runs. A name that is not a valid
+ * domain name is answered DNS_ERROR. */
 struct dns_query *dns_query(struct dns *d, const char *name, uint16_t type,
 		    dns_cb cb, void *arg);
 void		 dns_cancel(struct dns_query *q);
