@@ -17,9 +17,11 @@ for exe in "$B"/tests/fuzz/fuzz_*; do
 	cp "$corpus"/* "$work"/ 2>/dev/null
 	echo "== $name ($secs s)"
 	if ! "$exe" -max_total_time="$secs" -max_len=8192 -timeout=10 \
-	    -artifact_prefix="$top/tests/fuzz/" "$work" 2>&1 | tail -3; then
+	    -artifact_prefix="$top/tests/fuzz/" "$work" >"$work.log" 2>&1; then
 		rc=1
 	fi
+	tail -3 "$work.log"
+	rm -f "$work.log"
 	"$exe" -merge=1 "$corpus" "$work" >/dev/null 2>&1
 	rm -rf "$work"
 done
