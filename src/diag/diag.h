@@ -61,6 +61,8 @@ struct diag_addr {
 	bool			 failed;
 	struct classify_result	 cr;		/* for reply failures */
 	bool			 have_cr;
+	const char		*hint;		/* what the evidence points at,
+						 * from the field guide; static */
 };
 
 struct diag_host {

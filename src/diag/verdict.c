@@ -145,6 +145,67 @@ classify_reply_fail(struct diag_result *r, struct diag_addr *a,
 	(void)r;
 }
 
+/* The field guide's decision tree (sections 5 and 8): what a failure in
+ * this phase, with this signal, most likely is. */
+static const char *
+hint_for(const struct smtp_result *s)
+{
+	const struct tls_facts *t = &s->tls;
+	const char *ar = t->alert_received;
+
+	switch (s->fail) {
+	case SMTP_F_TLS:
+		if (strstr(t->error, "wrong version number") != NULL ||
+		    strstr(t->error, "packet length too long") != NULL ||
+		    strstr(t->error, "record layer failure") != NULL)
+			return "the server does not start TLS on this port: it "
+			    "speaks plain SMTP (use STARTTLS on 25 and 587; "
+			    "implicit TLS is for 465 only)";
+		if (strstr(t->error, "unsupported protocol") != NULL ||
+		    strstr(ar, "protocol version") != NULL ||
+		    strstr(t->error, "no protocols available") != NULL)
+			return "no TLS version in common: one side allows only "
+			    "TLS 1.0/1.1 (Microsoft 365 refuses them) or only "
+			    "TLS 1.3";
+		if (strstr(ar, "handshake failure") != NULL ||
+		    strstr(ar, "insufficient security") != NULL ||
+		    strstr(t->error, "no shared cipher") != NULL ||
+		    strstr(t->error, "dh key too small") != NULL ||
+		    strstr(t->error, "legacy sigalg") != NULL)
+			return "no cipher, key exchange or signature algorithm "
+			    "in common (often an OpenSSL 3 security level "
+			    "against an old server)";
+		if (s->sys_errno != 0)
+			return "a reset during the handshake: the server or a "
+			    "middlebox refuses this TLS version or inspects TLS";
+		return "the peer gave up during the handshake: a TLS version "
+		    "or cipher it refuses, or a TLS-inspecting middlebox";
+	case SMTP_F_TLS_TIMEOUT:
+		return "the handshake stalled after the ClientHello: the server's "
+		    "certificate flight never arrived (a path-MTU black hole), "
+		    "or a middlebox holds TLS";
+	case SMTP_F_TIMEOUT:
+		if (s->fail_stage == SMTP_S_GREETING)
+			return "no banner: a greeting delay or tarpit, a server "
+			    "slowed by its own DNS checks on us, or overload "
+			    "(RFC 5321 allows 5 minutes for the greeting)";
+		return NULL;
+	case SMTP_F_RESET:
+	case SMTP_F_CLOSED:
+		if (s->fail_stage == SMTP_S_GREETING)
+			return "dropped before any banner: a policy against "
+			    "this sender (blocklist, missing PTR) or an "
+			    "SMTP-inspecting firewall";
+		if (s->fail_stage == SMTP_S_EHLO || s->fail_stage == SMTP_S_HELO)
+			return "dropped after EHLO: an SMTP-inspecting firewall "
+			    "(Cisco ASA inspect esmtp) or a policy against "
+			    "this EHLO name";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
 void
 diag_classify_addr(struct diag_result *r, struct diag_host *h,
     struct diag_addr *a)
@@ -168,6 +229,7 @@ diag_classify_addr(struct diag_result *r, struct diag_host *h,
 	}
 	a->failed = true;
 	a->failed_stage = s->fail_stage;
+	a->hint = hint_for(s);
 	err = s->phase[s->fail_stage].error ? s->phase[s->fail_stage].error : "";
 	phrase = smtp_stage_phrase(s->fail_stage);
 	switch (s->fail) {
@@ -287,6 +349,8 @@ addr_evidence(struct finding *f, const struct diag_host *h,
 	if (a->have_cr && a->cr.note != NULL)
 		finding_evidence(f, "%s%s%s", a->cr.provider ? a->cr.provider : "",
 		    a->cr.provider ? ": " : "", a->cr.note);
+	if (a->hint != NULL)
+		finding_evidence(f, "likely: %s", a->hint);
 }
 
 static void
