@@ -63,7 +63,7 @@ lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* Checks the n bytes at p as a host name; one trailing dot is allowed. */
+/* Checks d as a mail host name; one trailing dot is allowed. */
 static int
 check_domain(struct sv d, const char **err)
 {
