@@ -4,7 +4,8 @@
 #   make test   unit tests, fuzz-corpus replay and the integration lab, all
 #               under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make demo   start the local lab and diagnose each of its domains
-#   make fuzz   run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make fuzz   run every libFuzzer target for FUZZ_SECONDS each (clang;
+#               the whole library is built with coverage instrumentation)
 #   make bench  the benchmarks under bench/
 
 BUILD ?= build
@@ -45,6 +46,7 @@ demo: build
 
 $(FUZZ)/build.ninja:
 	CC=clang meson setup $(FUZZ) -Dfuzzing=true \
+		-Dc_args=-fsanitize=fuzzer-no-link \
 		-Db_sanitize=address,undefined -Db_lundef=false
 
 fuzz: deps $(FUZZ)/build.ninja
