@@ -39,4 +39,9 @@ void	classify_text(const char *text, size_t n, struct classify_result *out);
  * the unit tests make sure it never happens). */
 int	classify_load(const char **err);
 
+/* Parses and compiles a rules text in the format of data/rules.txt without
+ * installing it: returns the number of rules, or -1 with a message naming
+ * the line in err. For tests and for checking an edited rules file. */
+int	classify_check(const char *text, size_t n, char *err, size_t errlen);
+
 #endif
