@@ -26,6 +26,13 @@ pass=$((pass + ${ok:-0}))
 fail=$((fail + ${bad:-0} + ${to:-0}))
 [ -z "$ok" ] && fail=$((fail + 1))
 
+echo "== golden tests"
+MXDOC="$B/mxdoc" sh tests/golden/run.sh >"$log" 2>&1
+cat "$log"
+gp=$(sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p" "$log")
+gf=$(sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p" "$log")
+pass=$((pass + ${gp:-0})); fail=$((fail + ${gf:-1}))
+
 echo "== integration lab"
 MXDOC="$B/mxdoc" sh tests/integration/run.sh >"$log" 2>&1
 rc=$?

@@ -27,6 +27,7 @@ struct explain {
 	const struct cli_globals *g;
 	struct jw	*w;
 	int		 n, problems;
+	const char	*first_problem;	/* cause id of the first problem */
 };
 
 static void
@@ -40,8 +41,8 @@ explain_one(struct explain *x, const char *text, size_t n)
 	sev = strcmp(cr.cause->id, "ok") == 0 ? SEV_OK :
 	    strcmp(cr.cause->id, "smtp.greylisted") == 0 ? SEV_WARNING :
 	    SEV_ERROR;
-	if (sev != SEV_OK)
-		x->problems++;
+	if (sev != SEV_OK && x->problems++ == 0)
+		x->first_problem = cr.cause->id;
 	finding_init(&f, cr.cause->id, sev, "%s", cr.cause->title);
 	finding_evidence(&f, "%.*s", (int)(n > 2000 ? 2000 : n), text);
 	if (cr.note != NULL)
@@ -146,7 +147,9 @@ run(int argc, char **argv, struct cli_globals *g)
 		struct finding v;
 
 		jw_arr_end(x.w);
-		finding_init(&v, x.problems ? "smtp.permanent" : "ok",
+		/* The verdict names the first problem, as the replies are
+		 * usually given in the order they happened. */
+		finding_init(&v, x.problems ? x.first_problem : "ok",
 		    x.problems ? SEV_ERROR : SEV_OK, "%d repl%s explained, "
 		    "%d of them a problem", x.n, x.n == 1 ? "y" : "ies",
 		    x.problems);

@@ -185,9 +185,13 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[optind], commands[i]->name) == 0) {
+			static char prog[64];
 			char **sub = argv + optind;
 			int subc = argc - optind;
 
+			/* getopt names the program in its messages. */
+			snprintf(prog, sizeof(prog), "mxdoc %s", commands[i]->name);
+			sub[0] = prog;
 			/* GNU getopt starts afresh, permuting again, at 0. */
 			optind = 0;
 			return commands[i]->run(subc, sub, &g);
