@@ -231,6 +231,7 @@ sinkbusy 127.0.10.41
 rcpttemp 127.0.10.42
 bigmsg 127.0.10.43
 oldsmtp 127.0.10.44
+tarpit 127.0.10.45
 busy 127.0.10.50
 silent 127.0.10.51
 reset 127.0.10.52
@@ -476,6 +477,8 @@ start_sinks() {
 	# Hard-fails MAIL FROM for size.
 	spawn sink-bigmsg "127.0.10.43:25" $life smtp-sink -u postfix -h mx.bigmsg.test -f MAIL \
 		-B "552 5.3.4 Error: message file too big" 127.0.10.43:25 64
+	# Tarpit: the greeting comes after 8 s (past a --timeout 3 greeting wait).
+	spawn sink-tarpit "127.0.10.45:25" $life smtp-sink -u postfix -h mx.tarpit.test -W CONNECT:8 127.0.10.45:25 64
 	# No ESMTP: EHLO is an unknown command, HELO works.
 	spawn sink-oldsmtp "127.0.10.44:25" $life smtp-sink -u postfix -h mx.oldsmtp.test -e 127.0.10.44:25 64
 }
