@@ -99,7 +99,7 @@ it_run() {
 	if [ -n "$why" ]; then
 		IT_FAIL=$((IT_FAIL + 1))
 		local phase
-		phase=$(jq -r '[.addresses[]? | "\(.address):\(.port) \(.failed_phase // "-") \(.cause // "-")"] | join(", ")' "$out" 2>/dev/null)
+		phase=$(jq -r '[.hosts[]?.addresses[]? | "\(.address):\(.port) \(.failed_phase // "-") \(.cause // "-")"] | join(", ")' "$out" 2>/dev/null)
 		it_line FAIL "$name" "expected $want, got $got (mismatch: $why) [${ms} ms] addresses: ${phase:-none}"
 		return 1
 	fi
