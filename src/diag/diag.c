@@ -172,6 +172,7 @@ on_mx(void *arg, const struct dns_answer *ans)
 	int i, n = 0;
 
 	run->mx_query = NULL;
+	run->pending_dns--;
 	r->mx_status = ans->status;
 	r->mx_sec = ans->sec;
 	r->mx_ms = ans->duration_ms;
