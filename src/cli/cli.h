@@ -88,6 +88,9 @@ void	cli_print_help(const struct cmd_entry *e);
 int	cli_parse_seconds(const char *s, int *ms);
 int	cli_parse_int(const char *s, long min, long max, long *out);
 
+/* The command table, generated from the cmd_*.c files (cli/meson.build). */
+extern const struct cmd_entry *const cmd_table[];
+extern const size_t cmd_count;
 extern const struct cmd_entry cmd_diagnose_entry;
 extern const struct cmd_entry cmd_explain_entry;
 

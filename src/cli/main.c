@@ -14,11 +14,8 @@
 
 #include "cli/cli.h"
 
-static const struct cmd_entry *const commands[] = {
-	&cmd_diagnose_entry,
-	&cmd_explain_entry,
-};
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define commands cmd_table
+#define NCOMMANDS cmd_count
 
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
