@@ -1,6 +1,8 @@
 /*
  * embedded.h - the data/ files compiled into the binary (scripts/embed.py).
- * Each is NUL-terminated; the _len variable holds its size.
+ * Every file data/NAME.EXT becomes embedded_NAME_EXT (lower case, other
+ * characters as '_'), NUL-terminated, with its size in embedded_NAME_EXT_len.
+ * A module that reads its own data file declares it next to its code.
  */
 #ifndef MXDOC_CORE_EMBEDDED_H
 #define MXDOC_CORE_EMBEDDED_H
