@@ -140,8 +140,8 @@ classify_reply_fail(struct diag_result *r, struct diag_addr *a,
 	}
 	if (strcmp(id, "smtp.greylisted") == 0)
 		sev = SEV_WARNING;
-	set_addr(a, id, sev, "%s: %d%s%s %s", smtp_stage_phrase(s->fail_stage),
-	    s->code, s->esc[0] ? " " : "", s->esc, text);
+	set_addr(a, id, sev, "%s: %d %s", smtp_stage_phrase(s->fail_stage),
+	    s->code, text);
 	(void)r;
 }
 

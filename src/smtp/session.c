@@ -309,6 +309,9 @@ record_reply(struct smtp_session *s)
 	memcpy(ph->esc, s->reply.esc, sizeof(ph->esc));
 	free(ph->text);
 	ph->text = xstrndup(buf_cstr(&s->reply.text), s->reply.text.len);
+	/* After a failure only QUIT's reply comes; the failing one stays. */
+	if (s->r.fail != SMTP_F_NONE)
+		return;
 	s->r.code = s->reply.code;
 	memcpy(s->r.esc, s->reply.esc, sizeof(s->r.esc));
 	free(s->r.text);
@@ -318,8 +321,8 @@ record_reply(struct smtp_session *s)
 static void
 reply_fail(struct smtp_session *s)
 {
-	fail(s, SMTP_F_REPLY, 0, "%d%s%s %s", s->reply.code,
-	    s->reply.esc[0] ? " " : "", s->reply.esc,
+	/* The text starts with the enhanced code when there is one. */
+	fail(s, SMTP_F_REPLY, 0, "%d %s", s->reply.code,
 	    buf_cstr(&s->reply.text));
 }
 
