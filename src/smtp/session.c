@@ -567,7 +567,7 @@ handle_reply(struct smtp_session *s)
 static void
 process_input(struct smtp_session *s)
 {
-	while (!s->finished && !s->handshaking) {
+	while (!s->finished && !s->handshaking && s->in.len > 0) {
 		char *nl = memchr(s->in.data, '\n', s->in.len);
 		size_t n;
 		enum smtp_reply_state st;
