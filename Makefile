@@ -42,7 +42,7 @@ integration: build
 	MXDOC=$(BUILD)/mxdoc sh tests/integration/run.sh
 
 demo: build
-	sh scripts/lab/demo.sh $(BUILD)/mxdoc
+	MXDOC=$(BUILD)/mxdoc bash scripts/lab/demo.sh
 
 $(FUZZ)/build.ninja:
 	CC=clang meson setup $(FUZZ) -Dfuzzing=true \

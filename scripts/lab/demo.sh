@@ -18,9 +18,13 @@ trap 'exit 130' INT TERM
 "$HERE/lab.sh" start "$DIR" || exit 1
 . "$DIR/env"
 
+# Bold headings only on a terminal, and never with NO_COLOR (as mxdoc does).
+B= R=
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$(printf '\033[1m'); R=$(printf '\033[0m'); fi
+
 show() {	# TITLE TARGET [ARGS...]
 	local title=$1; shift
-	printf '\n\033[1m=== %s\033[0m\n$ mxdoc diagnose %s\n\n' "$title" "$*"
+	printf '\n%s=== %s%s\n$ mxdoc diagnose %s\n\n' "$B" "$title" "$R" "$*"
 	timeout 12 "$MXDOC" diagnose "$@" --resolver "$LAB_RESOLVER" --ca-file "$LAB_CA" --timeout 3
 	local rc=$?
 	[ "$rc" -eq 124 ] && echo "(no answer within 12 s)"

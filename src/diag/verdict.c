@@ -514,13 +514,19 @@ diag_verdict(struct diag_result *r)
 		}
 		if (primary->severity == SEV_OK && failing == NULL) {
 			free(v->summary);
-			v->summary = r->rcpt != NULL ?
-			    xasprintf("Mail to <%s> would be accepted: %s",
-			    r->rcpt, primary->summary) :
-			    xasprintf("Mail to %s would be accepted: %d of %d "
-			    "MX host%s answer%s", domain_of(r), nworking,
-			    r->nhosts, r->nhosts == 1 ? "" : "s",
-			    nworking == 1 ? "s" : "");
+			if (r->rcpt != NULL)
+				v->summary = xasprintf("Mail to <%s> would be "
+				    "accepted: %s", r->rcpt, primary->summary);
+			else if (r->mx_asked)
+				v->summary = xasprintf("Mail to %s would be "
+				    "accepted: %d of %d MX host%s answer%s",
+				    domain_of(r), nworking, r->nhosts,
+				    r->nhosts == 1 ? "" : "s",
+				    nworking == 1 ? "s" : "");
+			else
+				v->summary = xasprintf("%s %s: %s",
+				    target_kind_name(r->target.kind),
+				    domain_of(r), primary->summary);
 		}
 	} else if (backup != NULL) {
 		finding_init(v, primary->cause->id, SEV_WARNING,
