@@ -1,0 +1,108 @@
+/*
+ * logline.h - one mail-log line turned into an event.
+ *
+ * The dialect is decided per line, so a syslog file that mixes Postfix,
+ * Sendmail and OpenSMTPD (or an Exim main log) needs no option: the syslog
+ * program name picks Postfix ("postfix/smtp", "postfix-out/lmtp"...),
+ * Sendmail ("sendmail", "sm-mta", "sm-msp-queue") or OpenSMTPD ("smtpd"),
+ * and a line in Exim's own shape ("2026-11-28 08:43:18 1tGhXw-000Abc-Zx =>")
+ * or from program "exim" is Exim.
+ *
+ * Every parser is pure, bounded by the n it is given and total: any bytes
+ * give an event, of kind LOG_EV_UNPARSED with a reason when nothing could
+ * be read, or LOG_EV_OTHER for a line of no interest (a connect from a
+ * client, a cron job). The views in an event point into the line and live
+ * as long as it does; no parser allocates.
+ */
+#ifndef MXDOC_LOGS_LOGLINE_H
+#define MXDOC_LOGS_LOGLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sv.h"
+
+struct logtime;
+
+enum log_dialect {
+	LOG_D_NONE,
+	LOG_D_POSTFIX,
+	LOG_D_EXIM,
+	LOG_D_SENDMAIL,
+	LOG_D_OPENSMTPD,
+};
+
+enum log_ev_kind {
+	LOG_EV_OTHER,		/* understood, nothing to count */
+	LOG_EV_UNPARSED,	/* reason says why */
+	LOG_EV_DELIVERY,	/* a delivery status for one or more recipients */
+	LOG_EV_MSGID,		/* queue id -> message-id (Postfix cleanup) */
+	LOG_EV_ARRIVAL,		/* queue id -> sender and size */
+	LOG_EV_EXPIRED,		/* the whole message expired (Postfix qmgr) */
+	LOG_EV_DONE,		/* the message left the queue */
+};
+
+enum log_status {
+	LOG_ST_SENT,
+	LOG_ST_DEFERRED,
+	LOG_ST_BOUNCED,
+	LOG_ST_EXPIRED,
+	LOG_ST_NUM,
+};
+
+struct log_event {
+	enum log_dialect dialect;
+	enum log_ev_kind kind;
+	enum log_status	 status;
+	int64_t		 time_us;	/* 0: the line had no stamp */
+	const char	*reason;	/* LOG_EV_UNPARSED: why */
+	struct sv	 program;	/* "postfix/smtp", "exim" */
+	struct sv	 qid;		/* queue id, Exim message id */
+	struct sv	 rcpt;		/* one address, or Sendmail's list "a,b" */
+	struct sv	 relay_host;	/* "mx.example.com", "none", "local" */
+	struct sv	 relay_ip;	/* "192.0.2.1", "" if none */
+	struct sv	 dsn;		/* "4.4.1" */
+	struct sv	 text;		/* the status text: reply or local reason */
+	struct sv	 reply;		/* the remote reply inside text, if any */
+	struct sv	 msgid;		/* LOG_EV_MSGID/ARRIVAL: "<...@...>" */
+	struct sv	 from;		/* LOG_EV_ARRIVAL/EXPIRED */
+	int64_t		 size;		/* LOG_EV_ARRIVAL, -1 if unknown */
+	double		 delay;		/* seconds, -1 if unknown */
+	double		 delays[4];	/* Postfix delays=a/b/c/d */
+	bool		 have_delays;
+	bool		 retry_skip;	/* Exim "retry time not reached": no
+					 * attempt was made */
+	const char	*cause_hint;	/* a cause id the dialect knows for a
+					 * local failure, or NULL: classify */
+};
+
+/* Lines longer than this are not parsed (counted as unparsed). */
+#define LOG_LINE_MAX	(64 * 1024)
+
+/* Parses one line (without its newline): stamp, syslog prefix, dialect. */
+void	logline_parse(struct logtime *t, const char *line, size_t n,
+	    struct log_event *ev);
+
+/* The dialect parsers, on the message part after "program[pid]: " (Exim:
+ * after the stamp and pid). They fill ev from its current state (the
+ * caller has set time and program) and never read past n. */
+void	logs_postfix_parse(struct sv prog, const char *p, size_t n,
+	    struct log_event *ev);
+void	logs_exim_parse(const char *p, size_t n, struct log_event *ev);
+void	logs_sendmail_parse(const char *p, size_t n, struct log_event *ev);
+void	logs_opensmtpd_parse(const char *p, size_t n, struct log_event *ev);
+
+/* Resets ev to an "other" event with no fields. */
+void	log_event_clear(struct log_event *ev);
+
+const char	*log_status_name(enum log_status s);
+const char	*log_dialect_name(enum log_dialect d);
+
+/* Splits "host[ip]:port" or "host [ip]" into host and ip. */
+void	logs_split_relay(struct sv v, struct sv *host, struct sv *ip);
+/* The domain of an address ("<u@Example.com>" -> "Example.com"), or an
+ * empty view. */
+struct sv	logs_addr_domain(struct sv addr);
+
+#endif

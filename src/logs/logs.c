@@ -1,0 +1,1289 @@
+/*
+ * logs.c - the aggregation of `mxdoc logs` (logs.h).
+ *
+ * Per line: parse, then fold. Only failures are classified, and each
+ * distinct failure text is classified once (a bounded cache in front of
+ * classify_text(), whose rules are regexes): a log holds millions of
+ * deliveries but few distinct reasons. The cause of a failure is, in
+ * order: the dialect's own knowledge of a local failure (an Exim "SMTP
+ * timeout after"), the remote reply through classify_text() (so the same
+ * reply gets the same cause as in `mxdoc diagnose` and `mxdoc explain`),
+ * then the MTA's own words through the same classifier.
+ */
+#include "logs/logs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "classify/classify.h"
+#include "core/mem.h"
+#include "core/mtime.h"
+#include "logs/logs_int.h"
+
+/* Messages in flight kept before the least recently seen are dropped. */
+#define LOGS_INFLIGHT_MAX	(1 << 20)
+#define LOGS_CCACHE_MAX		(1 << 16)
+#define LOGS_MATCH_MAX		64
+#define LOGS_STEPS_MAX		10000
+
+struct msg_dest {
+	struct logs_dest	*d;
+	const struct cause	*last;		/* last failure's cause */
+	bool			 pending;	/* deferred, not yet done */
+};
+
+struct msg {
+	char		*qid;
+	size_t		 qidlen;
+	char		*msgid;
+	uint64_t	 touched;	/* line counter of the last use */
+	struct msg_dest	*md;
+	int		 nmd, capmd;
+	const struct cause *last;
+};
+
+struct cause_acc {
+	struct logs_cause_stat	 s;
+	struct htab		 idx;		/* text -> reply index + 1 */
+	size_t			 cap;
+};
+
+struct ccache_ent {
+	char			*text;
+	size_t			 n;
+	const struct cause	*cause;
+};
+
+struct logs {
+	struct logs_params	 p;
+	struct logs_result	 r;
+	struct logtime		 t;
+	bool			 t_started;
+	const char		*file;		/* current file name */
+	uint64_t		 lineno;	/* in the current file */
+	uint64_t		 counter;	/* over all files */
+	uint64_t		 last_sweep;
+	struct htab		 msgs;
+	struct htab		 dests;
+	size_t			 capdests;
+	struct htab		 ccache;
+	const struct cause	*all;
+	size_t			 nall;
+	struct cause_acc	*causes;	/* nall entries */
+	size_t			 capunparsed, capfiles, capsteps;
+	char			*match[LOGS_MATCH_MAX];	/* --message qids */
+	int			 nmatch;
+	bool			 finished;
+};
+
+static char *
+svdup(struct sv v)
+{
+	return xstrndup(v.p, v.n);
+}
+
+struct logs *
+logs_new(const struct logs_params *p)
+{
+	struct logs *l = xcalloc(1, sizeof(*l));
+
+	l->p = *p;
+	l->all = cause_all(&l->nall);
+	l->causes = xcalloc(l->nall, sizeof(*l->causes));
+	logtime_init(&l->t, 0, p->zone, p->off_s);
+	return l;
+}
+
+static void
+msg_free(struct msg *m)
+{
+	free(m->qid);
+	free(m->msgid);
+	free(m->md);
+	free(m);
+}
+
+static void
+sample_free(struct logs_sample *s)
+{
+	free(s->qid);
+	free(s->msgid);
+}
+
+struct logs *
+logs_free(struct logs *l)
+{
+	size_t i, k;
+	int j;
+
+	if (l == NULL)
+		return NULL;
+	for (i = 0; i < l->msgs.cap; i++)
+		if (l->msgs.e[i].h != 0)
+			msg_free(l->msgs.e[i].v);
+	ht_release(&l->msgs);
+	for (i = 0; i < l->ccache.cap; i++)
+		if (l->ccache.e[i].h != 0) {
+			struct ccache_ent *c = l->ccache.e[i].v;
+
+			free(c->text);
+			free(c);
+		}
+	ht_release(&l->ccache);
+	for (i = 0; i < l->r.ndests; i++) {
+		struct logs_dest *d = l->r.dests[i];
+
+		free(d->domain);
+		free(d->causes);
+		for (k = 0; k < d->nrelays; k++) {
+			free(d->relays[k].host);
+			free(d->relays[k].ip);
+		}
+		free(d->relays);
+		for (j = 0; j < d->nsamples; j++)
+			sample_free(&d->samples[j]);
+		free(d);
+	}
+	free(l->r.dests);
+	ht_release(&l->dests);
+	for (i = 0; i < l->nall; i++) {
+		struct cause_acc *c = &l->causes[i];
+
+		for (k = 0; k < c->s.nreplies; k++) {
+			free(c->s.replies[k].text);
+			for (j = 0; j < c->s.replies[k].nsamples; j++) {
+				free(c->s.replies[k].qid[j]);
+				free(c->s.replies[k].msgid[j]);
+			}
+		}
+		free(c->s.replies);
+		ht_release(&c->idx);
+	}
+	free(l->causes);
+	free(l->r.causes);
+	for (i = 0; i < l->r.nunparsed_lines; i++)
+		free(l->r.unparsed_lines[i].file);
+	free(l->r.unparsed_lines);
+	for (i = 0; i < l->r.nfiles; i++)
+		free(l->r.files[i].name);
+	free(l->r.files);
+	for (i = 0; i < l->r.nsteps; i++) {
+		struct logs_step *s = &l->r.steps[i];
+
+		free(s->file);
+		free(s->qid);
+		free(s->rcpt);
+		free(s->relay);
+		free(s->text);
+	}
+	free(l->r.steps);
+	for (j = 0; j < l->nmatch; j++)
+		free(l->match[j]);
+	free(l);
+	return NULL;
+}
+
+bool
+logs_cause_matches(const struct cause *c, const char *sel)
+{
+	size_t n;
+
+	if (sel == NULL)
+		return true;
+	if (c == NULL)
+		return false;
+	if (strcasecmp(c->id, sel) == 0)
+		return true;
+	n = strlen(sel);
+	/* "net" or "net." selects net.*; a category name ("tls", "dns",
+	 * "reputation") selects the causes written for it. */
+	if (strncasecmp(c->id, sel, n) == 0 && (c->id[n] == '.' ||
+	    (n > 0 && sel[n - 1] == '.')))
+		return true;
+	return strcasecmp(cause_category_name(c->category), sel) == 0;
+}
+
+uint64_t
+logs_dest_failures(const struct logs_dest *d)
+{
+	return d->st[LOG_ST_DEFERRED] + d->st[LOG_ST_BOUNCED] +
+	    d->st[LOG_ST_EXPIRED];
+}
+
+/* ---- messages in flight ----------------------------------------------- */
+
+static void
+sweep(struct logs *l)
+{
+	size_t i = 0;
+	uint64_t before = l->last_sweep;
+
+	/* Drop what was not touched since the last sweep: an entry that old
+	 * belongs to a message whose end was not logged (a rotated-away
+	 * "removed", Sendmail, which never says it). */
+	while (i < l->msgs.cap) {
+		struct hent *e = &l->msgs.e[i];
+
+		if (e->h != 0 && ((struct msg *)e->v)->touched <= before) {
+			msg_free(e->v);
+			ht_remove(&l->msgs, e);
+			continue;	/* the shift may have filled slot i */
+		}
+		i++;
+	}
+	l->last_sweep = l->counter;
+}
+
+static struct msg *
+msg_get(struct logs *l, struct sv qid, bool create)
+{
+	uint64_t h = ht_hash(qid.p, qid.n);
+	struct hent *e = ht_find(&l->msgs, qid.p, qid.n, h);
+	struct msg *m;
+
+	if (e != NULL) {
+		m = e->v;
+		m->touched = l->counter;
+		return m;
+	}
+	if (!create || qid.n == 0)
+		return NULL;
+	if (l->msgs.n >= LOGS_INFLIGHT_MAX)
+		sweep(l);
+	m = xcalloc(1, sizeof(*m));
+	m->qid = svdup(qid);
+	m->qidlen = qid.n;
+	m->touched = l->counter;
+	ht_insert(&l->msgs, m->qid, m->qidlen, h, m);
+	l->r.messages++;
+	return m;
+}
+
+static void
+msg_drop(struct logs *l, struct sv qid)
+{
+	struct hent *e = ht_find(&l->msgs, qid.p, qid.n, ht_hash(qid.p, qid.n));
+
+	if (e != NULL) {
+		msg_free(e->v);
+		ht_remove(&l->msgs, e);
+	}
+}
+
+static struct msg_dest *
+msg_dest(struct msg *m, struct logs_dest *d, bool *fresh)
+{
+	int i;
+
+	*fresh = false;
+	for (i = 0; i < m->nmd; i++)
+		if (m->md[i].d == d)
+			return &m->md[i];
+	if (m->nmd == m->capmd) {
+		m->capmd = m->capmd ? m->capmd * 2 : 2;
+		m->md = xrealloc(m->md, sizeof(*m->md) * (size_t)m->capmd);
+	}
+	memset(&m->md[m->nmd], 0, sizeof(m->md[0]));
+	m->md[m->nmd].d = d;
+	*fresh = true;
+	return &m->md[m->nmd++];
+}
+
+/* ---- destinations ----------------------------------------------------- */
+
+static struct logs_dest *
+dest_get(struct logs *l, struct sv dom)
+{
+	char low[256];
+	size_t i, n = dom.n < sizeof(low) ? dom.n : sizeof(low) - 1;
+	uint64_t h;
+	struct hent *e;
+	struct logs_dest *d;
+
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)dom.p[i]);
+	if (n == 0) {
+		memcpy(low, "(none)", 6);
+		n = 6;
+	}
+	h = ht_hash(low, n);
+	if ((e = ht_find(&l->dests, low, n, h)) != NULL)
+		return e->v;
+	d = xcalloc(1, sizeof(*d));
+	d->domain = xstrndup(low, n);
+	ht_insert(&l->dests, d->domain, n, h, d);
+	if (l->r.ndests == l->capdests) {
+		l->capdests = l->capdests ? l->capdests * 2 : 64;
+		l->r.dests = xrealloc(l->r.dests, sizeof(*l->r.dests) *
+		    l->capdests);
+	}
+	l->r.dests[l->r.ndests++] = d;
+	return d;
+}
+
+static void
+dest_relay(struct logs_dest *d, const struct log_event *ev, bool fail)
+{
+	size_t i;
+
+	if (ev->relay_host.n == 0 && ev->relay_ip.n == 0)
+		return;
+	if (ev->relay_ip.n == 0 && sv_eq_ci(ev->relay_host, "none"))
+		return;
+	for (i = 0; i < d->nrelays; i++) {
+		struct logs_relay *r = &d->relays[i];
+
+		if (strlen(r->ip) == ev->relay_ip.n && strlen(r->host) ==
+		    ev->relay_host.n && memcmp(r->ip, ev->relay_ip.p,
+		    ev->relay_ip.n) == 0 && strncasecmp(r->host,
+		    ev->relay_host.p, ev->relay_host.n) == 0) {
+			r->events++;
+			r->failures += fail;
+			return;
+		}
+	}
+	if (d->nrelays >= LOGS_RELAYS_MAX) {
+		d->relays_other++;
+		return;
+	}
+	d->relays = xrealloc(d->relays, sizeof(*d->relays) * (d->nrelays + 1));
+	d->relays[d->nrelays].host = svdup(ev->relay_host);
+	d->relays[d->nrelays].ip = svdup(ev->relay_ip);
+	d->relays[d->nrelays].events = 1;
+	d->relays[d->nrelays].failures = fail;
+	d->nrelays++;
+}
+
+static void
+dest_sample(struct logs_dest *d, const struct log_event *ev,
+    const struct msg *m, const struct cause *c)
+{
+	struct logs_sample *s = NULL;
+	int i;
+
+	if (ev->qid.n == 0)
+		return;
+	for (i = 0; i < d->nsamples; i++)
+		if (strlen(d->samples[i].qid) == ev->qid.n &&
+		    memcmp(d->samples[i].qid, ev->qid.p, ev->qid.n) == 0)
+			return;
+	if (d->nsamples < LOGS_SAMPLES)
+		s = &d->samples[d->nsamples++];
+	else if (c != NULL) {
+		/* Failures are what the samples are for: one replaces the
+		 * first delivery kept. */
+		for (i = 0; i < d->nsamples && s == NULL; i++)
+			if (d->samples[i].cause == NULL)
+				s = &d->samples[i];
+		if (s == NULL)
+			return;
+		sample_free(s);
+	} else
+		return;
+	s->qid = svdup(ev->qid);
+	s->msgid = m != NULL && m->msgid != NULL ? xstrdup(m->msgid) : NULL;
+	s->status = ev->status;
+	s->cause = c;
+	s->time_us = ev->time_us;
+}
+
+static void
+add_delays(struct logs_delays *dl, const struct log_event *ev)
+{
+	int i;
+
+	if (ev->have_delays) {
+		dl->n++;
+		for (i = 0; i < 4; i++) {
+			dl->sum[i] += ev->delays[i];
+			if (ev->delays[i] > dl->max[i])
+				dl->max[i] = ev->delays[i];
+		}
+	}
+	if (ev->delay >= 0) {
+		dl->ndelay++;
+		dl->delay_sum += ev->delay;
+		if (ev->delay > dl->delay_max)
+			dl->delay_max = ev->delay;
+	}
+}
+
+/* ---- causes ----------------------------------------------------------- */
+
+static const struct cause *
+classify_cached(struct logs *l, struct sv text)
+{
+	uint64_t h = ht_hash(text.p, text.n);
+	struct hent *e = ht_find(&l->ccache, text.p, text.n, h);
+	struct classify_result cr;
+	struct ccache_ent *c;
+	size_t i;
+
+	if (e != NULL)
+		return ((struct ccache_ent *)e->v)->cause;
+	classify_text(text.p, text.n, &cr);
+	if (l->ccache.n >= LOGS_CCACHE_MAX) {
+		for (i = 0; i < l->ccache.cap; i++)
+			if (l->ccache.e[i].h != 0) {
+				c = l->ccache.e[i].v;
+				free(c->text);
+				free(c);
+			}
+		ht_release(&l->ccache);
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->text = svdup(text);
+	c->n = text.n;
+	c->cause = cr.cause;
+	ht_insert(&l->ccache, c->text, c->n, h, c);
+	return c->cause;
+}
+
+/* Exim quotes a multi-line reply with a literal "\n" between lines. */
+static const struct cause *
+classify_event(struct logs *l, const struct log_event *ev, struct sv text)
+{
+	const char *bs = text.n ? memchr(text.p, '\\', text.n) : NULL;
+
+	if (bs != NULL && ev->dialect == LOG_D_EXIM) {
+		char buf[LOGS_REPLY_TEXT_MAX * 4];
+		size_t i, k = 0;
+
+		for (i = 0; i < text.n && k < sizeof(buf); i++) {
+			if (text.p[i] == '\\' && i + 1 < text.n &&
+			    text.p[i + 1] == 'n') {
+				buf[k++] = '\n';
+				i++;
+			} else
+				buf[k++] = text.p[i];
+		}
+		return classify_cached(l, sv_make(buf, k));
+	}
+	return classify_cached(l, text);
+}
+
+static const struct cause *
+event_cause(struct logs *l, const struct log_event *ev, struct msg *m,
+    struct msg_dest *md)
+{
+	const struct cause *c = NULL;
+
+	if (ev->retry_skip || (ev->status == LOG_ST_EXPIRED &&
+	    ev->reply.n == 0 && ev->cause_hint == NULL)) {
+		/* No attempt was made: the reason is the last one seen. */
+		if (md != NULL && md->last != NULL)
+			return md->last;
+		if (m != NULL && m->last != NULL)
+			return m->last;
+		return cause_must("smtp.temporary");
+	}
+	if (ev->cause_hint != NULL)
+		c = cause_get(ev->cause_hint);
+	if (c == NULL && ev->reply.n > 0)
+		c = classify_event(l, ev, ev->reply);
+	if ((c == NULL || strcmp(c->id, "ok") == 0) && ev->text.n > 0)
+		c = classify_event(l, ev, ev->text);
+	if (c == NULL || strcmp(c->id, "ok") == 0)
+		c = cause_must(ev->status == LOG_ST_BOUNCED ? "smtp.permanent" :
+		    "smtp.temporary");
+	return c;
+}
+
+static void
+cause_reply(struct logs *l, struct cause_acc *ca, const struct log_event *ev,
+    const struct msg *m)
+{
+	struct sv t = ev->reply.n > 0 ? ev->reply : ev->text;
+	struct logs_reply *r;
+	struct hent *e;
+	uint64_t h;
+
+	t = sv_trim(t);
+	if (t.n > LOGS_REPLY_TEXT_MAX)
+		t.n = LOGS_REPLY_TEXT_MAX;
+	h = ht_hash(t.p, t.n);
+	e = ht_find(&ca->idx, t.p, t.n, h);
+	if (e != NULL)
+		r = &ca->s.replies[(size_t)(uintptr_t)e->v - 1];
+	else {
+		if (ca->s.nreplies >= LOGS_REPLIES_MAX) {
+			ca->s.other_replies++;
+			return;
+		}
+		if (ca->s.nreplies == ca->cap) {
+			ca->cap = ca->cap ? ca->cap * 2 : 8;
+			/* the keys point into the texts, which do not move
+			 * with the array */
+			ca->s.replies = xrealloc(ca->s.replies,
+			    sizeof(*ca->s.replies) * ca->cap);
+		}
+		r = &ca->s.replies[ca->s.nreplies++];
+		memset(r, 0, sizeof(*r));
+		r->text = svdup(t);
+		ht_insert(&ca->idx, r->text, t.n, h,
+		    (void *)(uintptr_t)ca->s.nreplies);
+	}
+	r->count++;
+	if (r->nsamples < LOGS_REPLY_SAMPLES && ev->qid.n > 0) {
+		int i;
+
+		for (i = 0; i < r->nsamples; i++)
+			if (strlen(r->qid[i]) == ev->qid.n &&
+			    memcmp(r->qid[i], ev->qid.p, ev->qid.n) == 0)
+				return;
+		r->qid[r->nsamples] = svdup(ev->qid);
+		r->msgid[r->nsamples] = m != NULL && m->msgid != NULL ?
+		    xstrdup(m->msgid) : NULL;
+		r->nsamples++;
+	}
+	(void)l;
+}
+
+/* ---- --message -------------------------------------------------------- */
+
+static bool
+id_eq(const char *want, struct sv id)
+{
+	size_t n = strlen(want);
+
+	if (id.n >= 2 && id.p[0] == '<' && id.p[id.n - 1] == '>' &&
+	    !(n >= 2 && want[0] == '<')) {
+		id.p++;
+		id.n -= 2;
+	}
+	return n == id.n && memcmp(want, id.p, n) == 0;
+}
+
+static bool
+matched(struct logs *l, struct sv qid)
+{
+	int i;
+
+	for (i = 0; i < l->nmatch; i++)
+		if (strlen(l->match[i]) == qid.n &&
+		    memcmp(l->match[i], qid.p, qid.n) == 0)
+			return true;
+	return false;
+}
+
+static void
+add_match(struct logs *l, struct sv qid)
+{
+	if (qid.n == 0 || matched(l, qid) || l->nmatch >= LOGS_MATCH_MAX)
+		return;
+	l->match[l->nmatch++] = svdup(qid);
+	l->r.message_found = true;
+}
+
+static void
+step(struct logs *l, const struct log_event *ev, struct sv rcpt,
+    const struct cause *c)
+{
+	struct logs_step *s;
+	char relay[300];
+
+	if (l->r.nsteps >= LOGS_STEPS_MAX)
+		return;
+	if (l->r.nsteps == l->capsteps) {
+		l->capsteps = l->capsteps ? l->capsteps * 2 : 16;
+		l->r.steps = xrealloc(l->r.steps, sizeof(*l->r.steps) *
+		    l->capsteps);
+	}
+	s = &l->r.steps[l->r.nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->time_us = ev->time_us;
+	s->file = xstrdup(l->file != NULL ? l->file : "-");
+	s->line = l->lineno;
+	s->kind = ev->kind;
+	s->status = ev->status;
+	s->qid = svdup(ev->qid);
+	s->rcpt = rcpt.n ? svdup(rcpt) : NULL;
+	if (ev->relay_host.n || ev->relay_ip.n) {
+		snprintf(relay, sizeof(relay), ev->relay_ip.n ? "%.*s[%.*s]" :
+		    "%.*s", (int)(ev->relay_host.n > 200 ? 200 : ev->relay_host.n),
+		    ev->relay_host.p, (int)(ev->relay_ip.n > 64 ? 64 :
+		    ev->relay_ip.n), ev->relay_ip.p);
+		s->relay = xstrdup(relay);
+	}
+	if (ev->kind == LOG_EV_MSGID)
+		s->text = svdup(ev->msgid);
+	else if (ev->kind == LOG_EV_ARRIVAL)
+		s->text = xasprintf("from=%.*s size=%lld", (int)(ev->from.n > 300 ?
+		    300 : ev->from.n), ev->from.p, (long long)ev->size);
+	else if (ev->text.n)
+		s->text = xstrndup(ev->text.p, ev->text.n > LOGS_REPLY_TEXT_MAX ?
+		    LOGS_REPLY_TEXT_MAX : ev->text.n);
+	s->cause = c;
+}
+
+/* ---- one event -------------------------------------------------------- */
+
+static void
+unparsed(struct logs *l, const char *reason)
+{
+	struct logs_unparsed *u;
+
+	l->r.unparsed++;
+	if (l->r.nunparsed_lines >= LOGS_UNPARSED_KEPT)
+		return;
+	if (l->r.nunparsed_lines == l->capunparsed) {
+		l->capunparsed = l->capunparsed ? l->capunparsed * 2 : 16;
+		l->r.unparsed_lines = xrealloc(l->r.unparsed_lines,
+		    sizeof(*l->r.unparsed_lines) * l->capunparsed);
+	}
+	u = &l->r.unparsed_lines[l->r.nunparsed_lines++];
+	u->file = xstrdup(l->file != NULL ? l->file : "-");
+	u->line = l->lineno;
+	u->reason = reason;
+}
+
+static bool
+in_time(const struct logs *l, int64_t us)
+{
+	if (us == 0)
+		return l->p.since_us == 0 && l->p.until_us == 0;
+	return (l->p.since_us == 0 || us >= l->p.since_us) &&
+	    (l->p.until_us == 0 || us < l->p.until_us);
+}
+
+static void
+seen(int64_t *first, int64_t *last, int64_t us)
+{
+	if (us == 0)
+		return;
+	if (*first == 0 || us < *first)
+		*first = us;
+	if (us > *last)
+		*last = us;
+}
+
+static void
+one_rcpt(struct logs *l, const struct log_event *ev, struct sv rcpt,
+    struct msg *m)
+{
+	struct sv dom = logs_addr_domain(rcpt);
+	struct logs_dest *d;
+	struct msg_dest *md = NULL;
+	const struct cause *c = NULL;
+	bool fresh = false, fail = ev->status != LOG_ST_SENT;
+
+	if (l->p.domain != NULL && !sv_eq_ci(dom, l->p.domain)) {
+		l->r.filtered++;
+		return;
+	}
+	d = dest_get(l, dom);
+	if (m != NULL)
+		md = msg_dest(m, d, &fresh);
+	if (fail) {
+		c = event_cause(l, ev, m, md);
+		if (l->p.cause != NULL && !logs_cause_matches(c, l->p.cause)) {
+			l->r.filtered++;
+			return;
+		}
+	} else if (l->p.cause != NULL) {
+		l->r.filtered++;
+		return;
+	}
+	if (m == NULL || fresh)
+		d->messages++;
+	if (l->p.message != NULL)
+		step(l, ev, rcpt, c);
+	d->st[ev->status]++;
+	l->r.st[ev->status]++;
+	seen(&d->first_us, &d->last_us, ev->time_us);
+	seen(&l->r.first_us, &l->r.last_us, ev->time_us);
+	dest_relay(d, ev, fail);
+	dest_sample(d, ev, m, c);
+	if (ev->status == LOG_ST_SENT) {
+		add_delays(&d->delays, ev);
+		add_delays(&l->r.delays, ev);
+		if (md != NULL)
+			md->pending = false;
+		return;
+	}
+	{
+		struct cause_acc *ca = &l->causes[c - l->all];
+		size_t i;
+
+		seen(&d->first_fail_us, &d->last_fail_us, ev->time_us);
+		for (i = 0; i < d->ncauses; i++)
+			if (d->causes[i].cause == c)
+				break;
+		if (i == d->ncauses) {
+			d->causes = xrealloc(d->causes, sizeof(*d->causes) *
+			    (d->ncauses + 1));
+			d->causes[d->ncauses].cause = c;
+			d->causes[d->ncauses++].n = 0;
+		}
+		d->causes[i].n++;
+		ca->s.cause = c;
+		ca->s.events++;
+		ca->s.st[ev->status]++;
+		seen(&ca->s.first_us, &ca->s.last_us, ev->time_us);
+		if (!ev->retry_skip)
+			cause_reply(l, ca, ev, m);
+	}
+	if (md != NULL) {
+		md->last = c;
+		md->pending = ev->status == LOG_ST_DEFERRED;
+	}
+	if (m != NULL)
+		m->last = c;
+}
+
+/* Postfix's qmgr "status=expired": every destination of the message that
+ * was still deferred gave up, for the reason of its last deferral. */
+static void
+expired(struct logs *l, const struct log_event *ev, struct msg *m)
+{
+	struct log_event x;
+	int i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nmd; i++) {
+		struct msg_dest *md = &m->md[i];
+		struct logs_dest *d = md->d;
+		struct cause_acc *ca;
+		const struct cause *c;
+
+		if (!md->pending)
+			continue;
+		c = md->last != NULL ? md->last : cause_must("smtp.temporary");
+		if (l->p.cause != NULL && !logs_cause_matches(c, l->p.cause))
+			continue;
+		md->pending = false;
+		x = *ev;
+		x.status = LOG_ST_EXPIRED;
+		if (l->p.message != NULL)
+			step(l, &x, sv_make(d->domain, strlen(d->domain)), c);
+		d->st[LOG_ST_EXPIRED]++;
+		l->r.st[LOG_ST_EXPIRED]++;
+		seen(&d->first_us, &d->last_us, ev->time_us);
+		seen(&d->first_fail_us, &d->last_fail_us, ev->time_us);
+		dest_sample(d, &x, m, c);
+		ca = &l->causes[c - l->all];
+		ca->s.cause = c;
+		ca->s.events++;
+		ca->s.st[LOG_ST_EXPIRED]++;
+		{
+			size_t k;
+
+			for (k = 0; k < d->ncauses; k++)
+				if (d->causes[k].cause == c)
+					break;
+			if (k == d->ncauses) {
+				d->causes = xrealloc(d->causes,
+				    sizeof(*d->causes) * (d->ncauses + 1));
+				d->causes[d->ncauses].cause = c;
+				d->causes[d->ncauses++].n = 0;
+			}
+			d->causes[k].n++;
+		}
+	}
+}
+
+static void
+event(struct logs *l, const struct log_event *ev)
+{
+	struct msg *m = NULL;
+
+	if (l->p.message != NULL) {
+		if (ev->kind == LOG_EV_MSGID || ev->kind == LOG_EV_ARRIVAL) {
+			if (id_eq(l->p.message, ev->msgid) ||
+			    id_eq(l->p.message, ev->qid))
+				add_match(l, ev->qid);
+		} else if (id_eq(l->p.message, ev->qid))
+			add_match(l, ev->qid);
+		if (!matched(l, ev->qid)) {
+			if (ev->kind == LOG_EV_DELIVERY)
+				l->r.filtered++;
+			return;
+		}
+	}
+	if (!in_time(l, ev->time_us) && ev->kind != LOG_EV_MSGID &&
+	    ev->kind != LOG_EV_ARRIVAL && ev->kind != LOG_EV_DONE) {
+		if (ev->kind == LOG_EV_DELIVERY)
+			l->r.filtered++;
+		return;
+	}
+	switch (ev->kind) {
+	case LOG_EV_MSGID:
+	case LOG_EV_ARRIVAL:
+		m = msg_get(l, ev->qid, true);
+		if (ev->msgid.n > 0 && m->msgid == NULL)
+			m->msgid = xstrndup(ev->msgid.p, ev->msgid.n > 998 ? 998 :
+			    ev->msgid.n);
+		if (l->p.message != NULL)
+			step(l, ev, sv_make(NULL, 0), NULL);
+		return;
+	case LOG_EV_DONE:
+		if (l->p.message != NULL)
+			step(l, ev, sv_make(NULL, 0), NULL);
+		msg_drop(l, ev->qid);
+		return;
+	case LOG_EV_EXPIRED:
+		expired(l, ev, msg_get(l, ev->qid, false));
+		return;
+	case LOG_EV_DELIVERY:
+		break;
+	default:
+		return;
+	}
+	m = ev->qid.n > 0 ? msg_get(l, ev->qid, true) : NULL;
+	if (ev->dialect == LOG_D_SENDMAIL && ev->rcpt.n > 0 &&
+	    memchr(ev->rcpt.p, ',', ev->rcpt.n) != NULL) {
+		struct sv list = ev->rcpt;
+
+		while (list.n > 0) {
+			struct sv one = sv_trim(sv_cut(&list, ','));
+
+			if (one.n > 0)
+				one_rcpt(l, ev, one, m);
+		}
+		return;
+	}
+	one_rcpt(l, ev, ev->rcpt, m);
+}
+
+void
+logs_feed_line(struct logs *l, const char *line, size_t n)
+{
+	struct log_event ev;
+
+	l->lineno++;
+	l->counter++;
+	l->r.lines++;
+	if (!l->t_started)
+		logs_begin_file(l, "-", mtime_wall_us() / 1000000, false);
+	logline_parse(&l->t, line, n, &ev);
+	l->r.dialect[ev.dialect]++;
+	switch (ev.kind) {
+	case LOG_EV_UNPARSED:
+		unparsed(l, ev.reason);
+		return;
+	case LOG_EV_OTHER:
+		l->r.other++;
+		return;
+	default:
+		event(l, &ev);
+	}
+}
+
+void
+logs_begin_file(struct logs *l, const char *name, int64_t ref_s,
+    bool compressed)
+{
+	struct logs_file *f;
+
+	if (l->p.year != 0) {
+		/* The year the user named is that of the first stamp; the
+		 * calendar carries it across files and New Year. */
+		if (!l->t_started)
+			logtime_reset(&l->t, logtime_days(l->p.year, 12, 31) *
+			    86400 + 86399);
+	} else
+		logtime_reset(&l->t, ref_s);
+	l->t_started = true;
+	l->file = NULL;
+	l->lineno = 0;
+	if (l->r.nfiles == l->capfiles) {
+		l->capfiles = l->capfiles ? l->capfiles * 2 : 4;
+		l->r.files = xrealloc(l->r.files, sizeof(*l->r.files) *
+		    l->capfiles);
+	}
+	f = &l->r.files[l->r.nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(name);
+	f->compressed = compressed;
+	l->file = f->name;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+#define READ_CHUNK	(1 << 20)
+
+struct reader {
+	int		 fd;
+	bool		 gz;
+	bool		 eof;
+	bool		 in_member;	/* inside a gzip member */
+	z_stream	 z;
+	unsigned char	*in;
+	size_t		 inlen;		/* plain: bytes peeked, not yet given */
+};
+
+/* Fills out with up to cap bytes; returns the count, 0 at the end, -1 on
+ * an error (errno, or *zerr for bad compressed data). */
+static ssize_t
+reader_read(struct reader *r, char *out, size_t cap, const char **zerr)
+{
+	ssize_t k;
+	int zr;
+
+	if (!r->gz) {
+		if (r->inlen > 0) {
+			size_t n = r->inlen < cap ? r->inlen : cap;
+
+			memcpy(out, r->in, n);
+			memmove(r->in, r->in + n, r->inlen - n);
+			r->inlen -= n;
+			return (ssize_t)n;
+		}
+		do
+			k = read(r->fd, out, cap);
+		while (k < 0 && errno == EINTR);
+		return k;
+	}
+	r->z.next_out = (unsigned char *)out;
+	r->z.avail_out = (uInt)cap;
+	while (r->z.avail_out == cap) {
+		if (r->z.avail_in == 0) {
+			if (r->eof)
+				return 0;
+			do
+				k = read(r->fd, r->in, READ_CHUNK);
+			while (k < 0 && errno == EINTR);
+			if (k < 0)
+				return -1;
+			if (k == 0) {
+				r->eof = true;
+				if (r->in_member) {
+					*zerr = "truncated gzip data";
+					return -1;
+				}
+				return 0;
+			}
+			r->z.next_in = r->in;
+			r->z.avail_in = (uInt)k;
+		}
+		zr = inflate(&r->z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			/* Concatenated members, as `cat a.gz b.gz` makes. */
+			r->in_member = false;
+			if (inflateReset(&r->z) != Z_OK) {
+				*zerr = "bad gzip data";
+				return -1;
+			}
+			continue;
+		}
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			*zerr = r->z.msg != NULL ? r->z.msg : "bad gzip data";
+			return -1;
+		}
+		r->in_member = true;
+	}
+	return (ssize_t)(cap - r->z.avail_out);
+}
+
+int
+logs_read_file(struct logs *l, const char *path, char **err)
+{
+	struct reader r;
+	struct stat st;
+	char *buf = NULL;
+	const char *zerr = NULL;
+	size_t have = 0, cap = READ_CHUNK + LOG_LINE_MAX + 1;
+	bool skipping = false, is_stdin = strcmp(path, "-") == 0;
+	int64_t ref_s;
+	ssize_t k;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	*err = NULL;
+	r.fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (r.fd < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(r.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*err = xasprintf("%s: is a directory", path);
+		goto out;
+	}
+	ref_s = fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	    (int64_t)st.st_mtime : mtime_wall_us() / 1000000;
+	r.in = xmalloc(READ_CHUNK);
+	/* Peek at the magic: gzip whatever the name says. */
+	while (r.inlen < 2) {
+		do
+			k = read(r.fd, r.in + r.inlen, READ_CHUNK - r.inlen);
+		while (k < 0 && errno == EINTR);
+		if (k < 0) {
+			*err = xasprintf("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (k == 0)
+			break;
+		r.inlen += (size_t)k;
+	}
+	if (r.inlen >= 2 && r.in[0] == 0x1f && r.in[1] == 0x8b) {
+		r.gz = true;
+		if (inflateInit2(&r.z, 15 + 32) != Z_OK) {
+			*err = xasprintf("%s: cannot start gzip", path);
+			r.gz = false;
+			goto out;
+		}
+		r.z.next_in = r.in;
+		r.z.avail_in = (uInt)r.inlen;
+		r.inlen = 0;
+	}
+	logs_begin_file(l, is_stdin ? "-" : path, ref_s, r.gz);
+	buf = xmalloc(cap);
+	for (;;) {
+		char *p, *nl, *end;
+
+		k = reader_read(&r, buf + have, cap - have - 1, &zerr);
+		if (k < 0) {
+			*err = xasprintf("%s: %s", path, zerr != NULL ? zerr :
+			    strerror(errno));
+			goto out;
+		}
+		l->r.files[l->r.nfiles - 1].bytes += (uint64_t)k;
+		if (k == 0) {
+			if (have > 0 && !skipping)
+				logs_feed_line(l, buf, have);
+			break;
+		}
+		have += (size_t)k;
+		p = buf;
+		end = buf + have;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			size_t n = (size_t)(nl - p);
+
+			if (skipping)
+				skipping = false;	/* its end: counted */
+			else {
+				if (n > 0 && p[n - 1] == '\r')
+					n--;
+				logs_feed_line(l, p, n);
+			}
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		if (have > LOG_LINE_MAX) {
+			/* An overlong line: count it once (as unparsed, with
+			 * its number) and drop bytes up to its newline. */
+			if (!skipping)
+				logs_feed_line(l, p, have);
+			skipping = true;
+			have = 0;
+		} else if (have > 0 && p != buf)
+			memmove(buf, p, have);
+	}
+	l->r.files[l->r.nfiles - 1].lines = l->lineno;
+	rc = 0;
+out:
+	if (r.gz)
+		inflateEnd(&r.z);
+	if (!is_stdin && r.fd >= 0)
+		close(r.fd);
+	free(r.in);
+	free(buf);
+	return rc;
+}
+
+/* ---- the result ------------------------------------------------------- */
+
+static int
+cmp_dest(const void *a, const void *b)
+{
+	const struct logs_dest *x = *(struct logs_dest *const *)a;
+	const struct logs_dest *y = *(struct logs_dest *const *)b;
+	uint64_t fx = logs_dest_failures(x), fy = logs_dest_failures(y);
+	uint64_t ex = fx + x->st[LOG_ST_SENT], ey = fy + y->st[LOG_ST_SENT];
+
+	if (fx != fy)
+		return fx > fy ? -1 : 1;
+	if (ex != ey)
+		return ex > ey ? -1 : 1;
+	return strcmp(x->domain, y->domain);
+}
+
+static int
+cmp_cc(const void *a, const void *b)
+{
+	const struct logs_cause_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->cause->id, y->cause->id);
+}
+
+static int
+cmp_cause(const void *a, const void *b)
+{
+	const struct logs_cause_stat *x = *(struct logs_cause_stat *const *)a;
+	const struct logs_cause_stat *y = *(struct logs_cause_stat *const *)b;
+
+	if (x->events != y->events)
+		return x->events > y->events ? -1 : 1;
+	return strcmp(x->cause->id, y->cause->id);
+}
+
+static int
+cmp_reply(const void *a, const void *b)
+{
+	const struct logs_reply *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+static int
+cmp_relay(const void *a, const void *b)
+{
+	const struct logs_relay *x = a, *y = b;
+	int c;
+
+	if (x->events != y->events)
+		return x->events > y->events ? -1 : 1;
+	c = strcmp(x->host, y->host);
+	return c != 0 ? c : strcmp(x->ip, y->ip);
+}
+
+static int
+cmp_sample(const void *a, const void *b)
+{
+	const struct logs_sample *x = a, *y = b;
+
+	if (x->time_us != y->time_us)
+		return x->time_us < y->time_us ? -1 : 1;
+	return strcmp(x->qid, y->qid);
+}
+
+const struct logs_result *
+logs_finish(struct logs *l)
+{
+	size_t i, n = 0;
+
+	if (l->finished)
+		return &l->r;
+	l->finished = true;
+	for (i = 0; i < l->r.ndests; i++) {
+		struct logs_dest *d = l->r.dests[i];
+
+		if (d->ncauses > 1)
+			qsort(d->causes, d->ncauses, sizeof(*d->causes), cmp_cc);
+		if (d->nrelays > 1)
+			qsort(d->relays, d->nrelays, sizeof(*d->relays),
+			    cmp_relay);
+		if (d->nsamples > 1)
+			qsort(d->samples, (size_t)d->nsamples,
+			    sizeof(d->samples[0]), cmp_sample);
+	}
+	if (l->r.ndests > 1)
+		qsort(l->r.dests, l->r.ndests, sizeof(*l->r.dests), cmp_dest);
+	l->r.causes = xcalloc(l->nall, sizeof(*l->r.causes));
+	for (i = 0; i < l->nall; i++) {
+		struct cause_acc *c = &l->causes[i];
+
+		if (c->s.events == 0)
+			continue;
+		/* The index points into the texts, not the array: sorting
+		 * the array leaves it stale, and it is not used again. */
+		ht_release(&c->idx);
+		if (c->s.nreplies > 1)
+			qsort(c->s.replies, c->s.nreplies,
+			    sizeof(*c->s.replies), cmp_reply);
+		l->r.causes[n++] = &c->s;
+	}
+	l->r.ncauses = n;
+	if (n > 1)
+		qsort(l->r.causes, n, sizeof(*l->r.causes), cmp_cause);
+	return &l->r;
+}
+
+/* ---- rotated sets ----------------------------------------------------- */
+
+struct rot {
+	const char	*path;
+	size_t		 baselen;	/* name without ".N", ".gz", "-DATE" */
+	long		 age;		/* .N: N; -YYYYMMDD: -date; else 0 */
+	size_t		 order;		/* first appearance of the base */
+};
+
+static void
+rot_key(struct rot *r)
+{
+	const char *p = r->path;
+	size_t n = strlen(p), e;
+	long v = 0, scale = 1;
+
+	if (n > 3 && strcmp(p + n - 3, ".gz") == 0)
+		n -= 3;
+	e = n;
+	while (e > 0 && p[e - 1] >= '0' && p[e - 1] <= '9' && n - e < 9) {
+		v += (p[e - 1] - '0') * scale;
+		scale *= 10;
+		e--;
+	}
+	if (e < n && e > 0 && p[e - 1] == '.') {
+		r->baselen = e - 1;
+		r->age = v;
+	} else if (e < n && e > 0 && p[e - 1] == '-' && n - e == 8) {
+		r->baselen = e - 1;
+		r->age = -v;		/* logrotate dateext: newer is larger */
+	} else {
+		r->baselen = n;
+		r->age = 0;
+	}
+}
+
+static int
+cmp_rot(const void *a, const void *b)
+{
+	const struct rot *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	if (x->age != y->age)
+		return x->age > y->age ? -1 : 1;
+	return 0;
+}
+
+void
+logs_sort_files(const char **paths, size_t n)
+{
+	struct rot *r;
+	size_t i, j;
+
+	if (n < 2)
+		return;
+	r = xcalloc(n, sizeof(*r));
+	for (i = 0; i < n; i++) {
+		r[i].path = paths[i];
+		rot_key(&r[i]);
+		r[i].order = i;
+		/* the age of a file without a suffix is 0: the newest, but
+		 * a dateext file is negative: older than the live log */
+		if (r[i].age < 0)
+			r[i].age = 1000000000L + r[i].age;
+		for (j = 0; j < i; j++)
+			if (r[j].baselen == r[i].baselen &&
+			    memcmp(r[j].path, r[i].path, r[i].baselen) == 0) {
+				r[i].order = r[j].order;
+				break;
+			}
+	}
+	/* Stable: equal keys keep the order given (insertion sort, n is
+	 * the number of files on a command line). */
+	for (i = 1; i < n; i++) {
+		struct rot x = r[i];
+
+		for (j = i; j > 0 && cmp_rot(&r[j - 1], &x) > 0; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+	for (i = 0; i < n; i++)
+		paths[i] = r[i].path;
+	free(r);
+}

@@ -1,0 +1,250 @@
+/*
+ * postfix.c - Postfix's delivery lines (logline.h).
+ *
+ *   QID: to=<rcpt>, [orig_to=<a>,] relay=HOST[IP]:PORT, [conn_use=N,]
+ *        delay=S, delays=a/b/c/d, dsn=X.Y.Z, status=WORD (TEXT)
+ * from the delivery agents (smtp, lmtp, local, virtual, error, pipe,
+ * discard...), "QID: from=<s>, size=N, nrcpt=N (queue active)",
+ * "QID: from=<s>, status=expired, returned to sender" and "QID: removed"
+ * from qmgr, "QID: message-id=<id>" from cleanup. The TEXT of a failure is
+ * either the remote reply ("host X[IP] said: 450 ... (in reply to RCPT TO
+ * command)") or Postfix's own words ("connect to X[IP]:25: Connection timed
+ * out", "lost connection with X while receiving the initial server
+ * greeting", "delivery temporarily suspended: ...").
+ */
+#include "logs/logline.h"
+
+#include <string.h>
+
+static bool
+qid_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	    (c >= 'a' && c <= 'z');
+}
+
+/* "QID: " at p: returns the offset of what follows, 0 if none. Short ids
+ * are 5+ hex digits, long ids (enable_long_queue_ids) 10+ alphanumerics. */
+static size_t
+queue_id(const char *p, size_t n, struct sv *qid)
+{
+	size_t i = 0;
+
+	while (i < n && i < 32 && qid_char(p[i]))
+		i++;
+	if (i < 5 || i >= 32 || i + 1 >= n || p[i] != ':' || p[i + 1] != ' ')
+		return 0;
+	*qid = sv_make(p, i);
+	return i + 2;
+}
+
+static double
+parse_secs(struct sv v, bool *ok)
+{
+	double r = 0, scale = 0;
+	size_t i;
+
+	*ok = v.n > 0;
+	for (i = 0; i < v.n && i < 24; i++) {
+		char c = v.p[i];
+
+		if (c >= '0' && c <= '9') {
+			if (scale > 0) {
+				r += (c - '0') * scale;
+				scale /= 10;
+			} else
+				r = r * 10 + (c - '0');
+		} else if (c == '.' && scale == 0)
+			scale = 0.1;
+		else {
+			*ok = false;
+			break;
+		}
+	}
+	return r;
+}
+
+static void
+parse_delays(struct sv v, struct log_event *ev)
+{
+	bool ok;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		struct sv part = sv_cut(&v, '/');
+
+		ev->delays[i] = parse_secs(part, &ok);
+		if (!ok)
+			return;
+	}
+	ev->have_delays = v.n == 0;
+}
+
+/* The remote reply in a status text: after "said: " or "refused to talk to
+ * me: ", without Postfix's " (in reply to X command)". */
+static struct sv
+reply_of(struct sv text)
+{
+	static const char *const marks[] = { " said: ",
+	    " refused to talk to me: " };
+	struct sv r = { NULL, 0 };
+	size_t i;
+	long at, irt;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		at = sv_find_ci(text, marks[i]);
+		if (at >= 0) {
+			r = sv_make(text.p + at + strlen(marks[i]),
+			    text.n - (size_t)at - strlen(marks[i]));
+			break;
+		}
+	}
+	if (r.p == NULL)
+		return r;
+	irt = sv_find_ci(r, " (in reply to ");
+	if (irt >= 0)
+		r.n = (size_t)irt;
+	return sv_trim(r);
+}
+
+/* Reads the key=value list of a delivery or qmgr line. */
+static void
+key_values(const char *p, size_t n, struct log_event *ev, bool *have_status,
+    struct sv *status)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *eq, *v, *ve;
+		struct sv key;
+
+		while (p < end && (*p == ' ' || *p == ','))
+			p++;
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq == NULL || eq - p > 24)
+			return;
+		key = sv_make(p, (size_t)(eq - p));
+		v = eq + 1;
+		if (sv_eq_ci(key, "status")) {
+			ve = v;
+			while (ve < end && *ve != ' ' && *ve != ',')
+				ve++;
+			*status = sv_make(v, (size_t)(ve - v));
+			*have_status = true;
+			while (ve < end && (*ve == ' ' || *ve == ','))
+				ve++;
+			ev->text = sv_make(ve, (size_t)(end - ve));
+			if (ev->text.n >= 2 && ev->text.p[0] == '(' &&
+			    ev->text.p[ev->text.n - 1] == ')') {
+				ev->text.p++;
+				ev->text.n -= 2;
+			}
+			return;
+		}
+		ve = v;
+		if (ve < end && *ve == '<') {
+			const char *gt = memchr(ve, '>', (size_t)(end - ve));
+
+			ve = gt != NULL ? gt + 1 : end;
+		}
+		while (ve < end && !(*ve == ',' && ve + 1 < end && ve[1] == ' ') &&
+		    !(*ve == ' ' && ve + 1 < end && ve[1] == '('))
+			ve++;
+		{
+			struct sv val = sv_make(v, (size_t)(ve - v));
+
+			if (sv_eq_ci(key, "to"))
+				ev->rcpt = val;
+			else if (sv_eq_ci(key, "relay"))
+				logs_split_relay(val, &ev->relay_host,
+				    &ev->relay_ip);
+			else if (sv_eq_ci(key, "delay")) {
+				bool ok;
+
+				ev->delay = parse_secs(val, &ok);
+				if (!ok)
+					ev->delay = -1;
+			} else if (sv_eq_ci(key, "delays"))
+				parse_delays(val, ev);
+			else if (sv_eq_ci(key, "dsn"))
+				ev->dsn = val;
+			else if (sv_eq_ci(key, "from"))
+				ev->from = val;
+			else if (sv_eq_ci(key, "size")) {
+				bool ok;
+				double d = parse_secs(val, &ok);
+
+				if (ok)
+					ev->size = (int64_t)d;
+			}
+		}
+		p = ve;
+		if (p < end && *p == ' ' && p + 1 < end && p[1] == '(')
+			return;		/* "(queue active)" */
+	}
+}
+
+void
+logs_postfix_parse(struct sv agent, const char *p, size_t n,
+    struct log_event *ev)
+{
+	struct sv status = { NULL, 0 }, body;
+	bool have_status = false;
+	size_t k;
+
+	ev->dialect = LOG_D_POSTFIX;
+	if ((k = queue_id(p, n, &ev->qid)) == 0) {
+		ev->kind = LOG_EV_OTHER;	/* warnings, connects, NOQUEUE */
+		return;
+	}
+	body = sv_make(p + k, n - k);
+	if (sv_starts_ci(body, "message-id=")) {
+		ev->kind = LOG_EV_MSGID;
+		ev->msgid = sv_trim(sv_make(body.p + 11, body.n - 11));
+		return;
+	}
+	if (sv_eq_ci(body, "removed")) {
+		ev->kind = LOG_EV_DONE;
+		return;
+	}
+	if (sv_starts_ci(body, "to=")) {
+		key_values(body.p, body.n, ev, &have_status, &status);
+		if (!have_status || ev->rcpt.n == 0) {
+			ev->kind = LOG_EV_UNPARSED;
+			ev->reason = "delivery line without status or recipient";
+			return;
+		}
+		ev->kind = LOG_EV_DELIVERY;
+		if (sv_eq_ci(status, "sent"))
+			ev->status = LOG_ST_SENT;
+		else if (sv_eq_ci(status, "deferred"))
+			ev->status = LOG_ST_DEFERRED;
+		else if (sv_eq_ci(status, "bounced"))
+			ev->status = LOG_ST_BOUNCED;
+		else if (sv_eq_ci(status, "expired"))
+			ev->status = LOG_ST_EXPIRED;
+		else if (sv_eq_ci(status, "deliverable") ||
+		    sv_eq_ci(status, "undeliverable") ||
+		    sv_eq_ci(status, "undeliverable-but-not-cached")) {
+			/* Address verification probes, not deliveries. */
+			ev->kind = LOG_EV_OTHER;
+			return;
+		} else {
+			ev->kind = LOG_EV_UNPARSED;
+			ev->reason = "unknown delivery status";
+			return;
+		}
+		ev->reply = reply_of(ev->text);
+		return;
+	}
+	if (sv_starts_ci(body, "from=")) {
+		key_values(body.p, body.n, ev, &have_status, &status);
+		if (have_status && sv_eq_ci(status, "expired"))
+			ev->kind = LOG_EV_EXPIRED;
+		else if (!have_status)
+			ev->kind = LOG_EV_ARRIVAL;
+		return;
+	}
+	(void)agent;
+	ev->kind = LOG_EV_OTHER;
+}
