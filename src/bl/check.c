@@ -1,0 +1,569 @@
+/*
+ * check.c - the blocklist check engine (check.h).
+ *
+ * Every query is a job in one FIFO; at most max_inflight are out at once
+ * (a few hundred zones times a few targets would otherwise open thousands
+ * of queries on one resolver). Jobs refer to results, items and canaries by
+ * index, since those arrays grow while names resolve.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "bl/check.h"
+#include "core/mem.h"
+#include "core/mtime.h"
+
+#define DEFAULT_INFLIGHT	256
+#define TXT_KEEP		400
+
+enum job_kind { J_ADDR_A, J_ADDR_AAAA, J_ZONE, J_TXT, J_CANARY_POS,
+	J_CANARY_NEG };
+
+struct check;
+
+struct job {
+	struct check	*c;
+	enum job_kind	 kind;
+	int		 idx;		/* input, result or canary */
+	uint16_t	 type;
+	char		 qname[BL_QNAME_MAX];
+	int64_t		 start_us;
+};
+
+struct check {
+	struct event_base	*base;
+	const struct bl_params	*p;
+	struct bl_run		*r;
+	int			 cap_items, cap_results, cap_canaries;
+	struct job		**queue;
+	size_t			 qhead, qlen, qcap;
+	int			 inflight, max_inflight;
+	int			*canary_ip, *canary_dom;	/* by zone, -1 */
+};
+
+const char *
+bl_status_name(enum bl_status s)
+{
+	switch (s) {
+	case BL_LISTED:		return "listed";
+	case BL_CLEAN:		return "clean";
+	case BL_UNCHECKED:	return "unchecked";
+	default:		return "error";
+	}
+}
+
+const char *
+bl_canary_verdict_name(enum bl_canary_verdict v)
+{
+	static const char *const n[] = { "pending", "ok", "dead",
+	    "lists_everything", "refused", "broken", "error" };
+
+	return n[v];
+}
+
+static void
+enqueue(struct check *c, enum job_kind kind, int idx, const char *qname,
+    uint16_t type)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+
+	j->c = c;
+	j->kind = kind;
+	j->idx = idx;
+	j->type = type;
+	snprintf(j->qname, sizeof(j->qname), "%s", qname);
+	if (c->qhead + c->qlen == c->qcap) {
+		if (c->qhead > 0) {
+			memmove(c->queue, c->queue + c->qhead, c->qlen *
+			    sizeof(*c->queue));
+			c->qhead = 0;
+		}
+		if (c->qlen == c->qcap) {
+			c->qcap = c->qcap ? c->qcap * 2 : 1024;
+			c->queue = xrealloc(c->queue, c->qcap *
+			    sizeof(*c->queue));
+		}
+	}
+	c->queue[c->qhead + c->qlen++] = j;
+}
+
+static void handle(struct job *j, const struct dns_answer *ans);
+static void on_answer(void *arg, const struct dns_answer *ans);
+
+static void
+pump(struct check *c)
+{
+	while (c->inflight < c->max_inflight && c->qlen > 0) {
+		struct job *j = c->queue[c->qhead++];
+
+		c->qlen--;
+		if (c->qlen == 0)
+			c->qhead = 0;
+		j->start_us = mtime_mono_us();
+		c->r->queries++;
+		if (dns_query(c->p->dns, j->qname, j->type, on_answer, j) ==
+		    NULL) {
+			struct dns_answer a;
+
+			/* Never called back: answer it here as an error. */
+			memset(&a, 0, sizeof(a));
+			a.status = DNS_ERROR;
+			a.rcode = -1;
+			a.error = "the query could not be started";
+			handle(j, &a);
+			free(j);
+			continue;
+		}
+		c->inflight++;
+	}
+	if (c->inflight == 0 && c->qlen == 0)
+		event_base_loopbreak(c->base);
+}
+
+static void
+on_answer(void *arg, const struct dns_answer *ans)
+{
+	struct job *j = arg;
+	struct check *c = j->c;
+
+	c->inflight--;
+	handle(j, ans);
+	free(j);
+	pump(c);
+}
+
+static int
+add_item(struct check *c, int input, const struct bl_target *t,
+    const char *via)
+{
+	struct bl_run *r = c->r;
+	struct bl_item *it;
+
+	if (r->nitems == c->cap_items) {
+		c->cap_items = c->cap_items ? c->cap_items * 2 : 16;
+		r->items = xrealloc(r->items, (size_t)c->cap_items *
+		    sizeof(*r->items));
+	}
+	it = &r->items[r->nitems];
+	memset(it, 0, sizeof(*it));
+	it->input = input;
+	it->target = *t;
+	snprintf(it->via, sizeof(it->via), "%s", via ? via : "");
+	return r->nitems++;
+}
+
+/* The canary of zone zi for addresses or names, asked once per run. */
+static void
+want_canary(struct check *c, int zi, bool domain)
+{
+	const struct bl_zone *z = c->p->zones[zi];
+	int *slot = domain ? &c->canary_dom[zi] : &c->canary_ip[zi];
+	struct bl_run *r = c->r;
+	struct bl_canary *k;
+	struct bl_target pos, neg;
+	const char *test = z->test, *err;
+	char q[BL_QNAME_MAX];
+	int idx;
+
+	if (*slot >= 0 || c->p->no_canary)
+		return;
+	if (r->ncanaries == c->cap_canaries) {
+		c->cap_canaries = c->cap_canaries ? c->cap_canaries * 2 : 64;
+		r->canaries = xrealloc(r->canaries, (size_t)c->cap_canaries *
+		    sizeof(*r->canaries));
+	}
+	idx = r->ncanaries++;
+	*slot = idx;
+	k = &r->canaries[idx];
+	memset(k, 0, sizeof(*k));
+	k->zone = zi;
+	k->domain = domain;
+	k->verdict = BL_CANARY_PENDING;
+	if (domain) {
+		snprintf(k->pos_name, sizeof(k->pos_name), "%s",
+		    test && test[0] && inet_addr(test) == INADDR_NONE ?
+		    test : "test");
+		snprintf(k->neg_name, sizeof(k->neg_name), "invalid");
+		/* RFC 5782 5: "test" and "invalid" are names of one label,
+		 * which bl_target_parse refuses for users. */
+		pos.kind = neg.kind = BL_T_NAME;
+		snprintf(pos.text, sizeof(pos.text), "%s", k->pos_name);
+		snprintf(neg.text, sizeof(neg.text), "%s", k->neg_name);
+	} else {
+		bool v6 = !(z->kinds & BL_KIND_IPV4);
+		const char *p4 = test && test[0] && inet_addr(test) !=
+		    INADDR_NONE ? test : "127.0.0.2";
+
+		/* RFC 5782 5: an IPv6 list's test entries are
+		 * ::FFFF:7F00:2 (listed) and ::FFFF:7F00:1 (not). */
+		snprintf(k->pos_name, sizeof(k->pos_name), "%s%s",
+		    v6 ? "::ffff:" : "", p4);
+		snprintf(k->neg_name, sizeof(k->neg_name), "%s127.0.0.1",
+		    v6 ? "::ffff:" : "");
+		if (bl_target_parse(k->pos_name, &pos, &err) < 0 ||
+		    bl_target_parse(k->neg_name, &neg, &err) < 0)
+			abort();	/* both are literals built above */
+	}
+	if (!(test != NULL && test[0] == '\0') &&
+	    bl_query_name(&pos, z->name, q) == 0) {
+		k->pos_asked = true;
+		enqueue(c, J_CANARY_POS, idx, q, DNS_T_A);
+	}
+	if (bl_query_name(&neg, z->name, q) == 0)
+		enqueue(c, J_CANARY_NEG, idx, q, DNS_T_A);
+}
+
+static void
+queue_item(struct check *c, int item)
+{
+	const struct bl_target *t = &c->r->items[item].target;
+	unsigned want = t->kind == BL_T_IPV4 ? BL_KIND_IPV4 :
+	    t->kind == BL_T_IPV6 ? BL_KIND_IPV6 : BL_KIND_DOMAIN;
+	struct bl_run *r = c->r;
+	char q[BL_QNAME_MAX];
+	int zi;
+
+	for (zi = 0; zi < c->p->nzones; zi++) {
+		const struct bl_zone *z = c->p->zones[zi];
+		struct bl_result *res;
+		int ri;
+
+		if (!(z->kinds & want))
+			continue;
+		if (r->nresults == c->cap_results) {
+			c->cap_results = c->cap_results ? c->cap_results * 2 :
+			    256;
+			r->results = xrealloc(r->results,
+			    (size_t)c->cap_results * sizeof(*r->results));
+		}
+		ri = r->nresults++;
+		res = &r->results[ri];
+		memset(res, 0, sizeof(*res));
+		res->item = item;
+		res->zone = zi;
+		if (bl_query_name(t, z->name, q) < 0) {
+			res->status = BL_ERROR;
+			res->dns = DNS_ERROR;
+			res->interp.answer = BL_ANS_ERROR;
+			snprintf(res->reason, sizeof(res->reason), "the name to "
+			    "look up would be longer than 253 characters");
+			continue;
+		}
+		want_canary(c, zi, want == BL_KIND_DOMAIN);
+		enqueue(c, J_ZONE, ri, q, DNS_T_A);
+	}
+}
+
+static void
+clean_text(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+static int
+answer_addrs(const struct dns_answer *ans, uint32_t *out, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ans->nrr && n < max; i++)
+		if (ans->rr[i]->type == DNS_T_A)
+			out[n++] = ntohl(ans->rr[i]->u.a.s_addr);
+	return n;
+}
+
+static void
+handle_addresses(struct check *c, struct job *j, const struct dns_answer *ans)
+{
+	struct bl_input *in = &c->r->inputs[j->idx];
+	char via[300], text[64];
+	int i;
+
+	if (j->kind == J_ADDR_A)
+		in->a_status = ans->status;
+	else
+		in->aaaa_status = ans->status;
+	if (ans->status != DNS_OK)
+		return;
+	snprintf(via, sizeof(via), "%s record of %s", j->kind == J_ADDR_A ?
+	    "A" : "AAAA", in->target.text);
+	/* A name with hundreds of addresses is bounded by what one answer
+	 * holds; each address is one more round of every zone. */
+	for (i = 0; i < ans->nrr && i < 16; i++) {
+		const struct dns_rr *rr = ans->rr[i];
+		struct bl_target t;
+		const char *err;
+
+		if (rr->type == DNS_T_A)
+			inet_ntop(AF_INET, &rr->u.a, text, sizeof(text));
+		else if (rr->type == DNS_T_AAAA)
+			inet_ntop(AF_INET6, &rr->u.aaaa, text, sizeof(text));
+		else
+			continue;
+		if (bl_target_parse(text, &t, &err) < 0)
+			continue;
+		in->naddrs++;
+		queue_item(c, add_item(c, j->idx, &t, via));
+	}
+}
+
+static void
+canary_settle(struct bl_canary *k, const char *zone)
+{
+	char pq[128], nq[128];
+
+	if ((k->pos_asked && !k->pos_done) || !k->neg_done)
+		return;
+	snprintf(pq, sizeof(pq), "%s", k->pos_name);
+	snprintf(nq, sizeof(nq), "%s", k->neg_name);
+	if (k->neg.answer == BL_ANS_LISTED) {
+		k->verdict = BL_CANARY_EVERYTHING;
+		snprintf(k->detail, sizeof(k->detail), "canary: %s lists %s, "
+		    "which no list may list (RFC 5782): it lists everything",
+		    zone, nq);
+	} else if ((k->pos_asked && k->pos.answer == BL_ANS_BOGUS) ||
+	    k->neg.answer == BL_ANS_BOGUS) {
+		k->verdict = BL_CANARY_BROKEN;
+		snprintf(k->detail, sizeof(k->detail), "canary: %s: %s", zone,
+		    k->neg.answer == BL_ANS_BOGUS ? k->neg.meaning :
+		    k->pos.meaning);
+	} else if ((k->pos_asked && k->pos.answer == BL_ANS_ERROR) ||
+	    k->neg.answer == BL_ANS_ERROR) {
+		k->verdict = BL_CANARY_ERROR;
+		snprintf(k->detail, sizeof(k->detail), "canary: %s did not "
+		    "answer its test query (%s)", zone,
+		    k->neg.answer == BL_ANS_ERROR ? k->neg.meaning :
+		    k->pos.meaning);
+	} else if ((k->pos_asked && k->pos.answer == BL_ANS_REFUSED) ||
+	    k->neg.answer == BL_ANS_REFUSED) {
+		k->verdict = BL_CANARY_REFUSED;
+		snprintf(k->detail, sizeof(k->detail), "canary: %s refused "
+		    "its test query: %s", zone,
+		    k->neg.answer == BL_ANS_REFUSED ? k->neg.meaning :
+		    k->pos.meaning);
+	} else if (k->pos_asked && k->pos.answer == BL_ANS_CLEAN) {
+		k->verdict = BL_CANARY_DEAD;
+		snprintf(k->detail, sizeof(k->detail), "canary: %s does not "
+		    "list its test entry %s (RFC 5782): the zone looks dead",
+		    zone, pq);
+	} else
+		k->verdict = BL_CANARY_OK;
+}
+
+static void
+handle(struct job *j, const struct dns_answer *ans)
+{
+	struct check *c = j->c;
+	struct bl_run *r = c->r;
+	uint32_t addr[BL_ANS_ADDRS_MAX];
+	int n;
+
+	switch (j->kind) {
+	case J_ADDR_A:
+	case J_ADDR_AAAA:
+		handle_addresses(c, j, ans);
+		break;
+	case J_ZONE: {
+		struct bl_result *res = &r->results[j->idx];
+		const struct bl_zone *z = c->p->zones[res->zone];
+
+		n = answer_addrs(ans, addr, BL_ANS_ADDRS_MAX);
+		bl_interpret(z, ans->status, addr, n, &res->interp);
+		res->dns = ans->status;
+		res->ms = mtime_ms(j->start_us, mtime_mono_us());
+		if (res->interp.answer == BL_ANS_LISTED)
+			enqueue(c, J_TXT, j->idx, j->qname, DNS_T_TXT);
+		break;
+	}
+	case J_TXT: {
+		struct bl_result *res = &r->results[j->idx];
+
+		if (ans->status == DNS_OK && ans->nrr > 0 &&
+		    ans->rr[0]->type == DNS_T_TXT) {
+			size_t len = ans->rr[0]->u.txt.len;
+
+			res->txt = xstrndup(ans->rr[0]->u.txt.data,
+			    len > TXT_KEEP ? TXT_KEEP : len);
+			clean_text(res->txt);
+		}
+		break;
+	}
+	case J_CANARY_POS:
+	case J_CANARY_NEG: {
+		struct bl_canary *k = &r->canaries[j->idx];
+		const struct bl_zone *z = c->p->zones[k->zone];
+
+		n = answer_addrs(ans, addr, BL_ANS_ADDRS_MAX);
+		if (j->kind == J_CANARY_POS) {
+			bl_interpret(z, ans->status, addr, n, &k->pos);
+			k->pos_done = true;
+		} else {
+			bl_interpret(z, ans->status, addr, n, &k->neg);
+			k->neg_done = true;
+		}
+		canary_settle(k, z->name);
+		break;
+	}
+	}
+}
+
+static void
+finish_result(struct check *c, struct bl_result *res)
+{
+	const struct bl_item *it = &c->r->items[res->item];
+	int ci = it->target.kind == BL_T_NAME ? c->canary_dom[res->zone] :
+	    c->canary_ip[res->zone];
+	const struct bl_canary *k = ci >= 0 ? &c->r->canaries[ci] : NULL;
+
+	if (res->status == BL_ERROR && res->reason[0])
+		return;		/* never asked */
+	switch (res->interp.answer) {
+	case BL_ANS_LISTED:
+		res->status = BL_LISTED;
+		break;
+	case BL_ANS_CLEAN:
+		res->status = BL_CLEAN;
+		break;
+	case BL_ANS_REFUSED:
+	case BL_ANS_BOGUS:
+		res->status = BL_UNCHECKED;
+		snprintf(res->reason, sizeof(res->reason), "%s",
+		    res->interp.meaning);
+		break;
+	default:
+		res->status = BL_ERROR;
+		snprintf(res->reason, sizeof(res->reason), "%s",
+		    res->interp.meaning[0] ? res->interp.meaning :
+		    dns_status_name(res->dns));
+		break;
+	}
+	if (k == NULL || k->verdict == BL_CANARY_OK ||
+	    res->status == BL_UNCHECKED || res->status == BL_ERROR)
+		return;
+	/* The zone failed its canary: its answer cannot be trusted. */
+	res->discarded = true;
+	res->status = k->verdict == BL_CANARY_ERROR ? BL_ERROR : BL_UNCHECKED;
+	snprintf(res->reason, sizeof(res->reason), "%s", k->detail);
+}
+
+static void
+warn(struct bl_run *r, const char *text)
+{
+	r->warnings = xrealloc(r->warnings, (size_t)(r->nwarnings + 1) *
+	    sizeof(*r->warnings));
+	r->warnings[r->nwarnings++] = xstrdup(text);
+}
+
+struct bl_run *
+bl_check(struct event_base *base, const struct bl_params *p,
+    const char *const *inputs, const struct bl_target *targets, int ninputs)
+{
+	struct bl_run *r = xcalloc(1, sizeof(*r));
+	struct check c;
+	bool want_ip = false, want_dom = false;
+	int64_t t0 = mtime_mono_us();
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.base = base;
+	c.p = p;
+	c.r = r;
+	c.max_inflight = p->max_inflight > 0 ? p->max_inflight :
+	    DEFAULT_INFLIGHT;
+	c.canary_ip = xmalloc((size_t)(p->nzones + 1) * sizeof(int));
+	c.canary_dom = xmalloc((size_t)(p->nzones + 1) * sizeof(int));
+	for (i = 0; i < p->nzones; i++) {
+		c.canary_ip[i] = c.canary_dom[i] = -1;
+		if (p->zones[i]->kinds & (BL_KIND_IPV4 | BL_KIND_IPV6))
+			want_ip = true;
+		if (p->zones[i]->kinds & BL_KIND_DOMAIN)
+			want_dom = true;
+	}
+	r->started_wall_us = mtime_wall_us();
+	r->inputs = xcalloc((size_t)ninputs + 1, sizeof(*r->inputs));
+	r->ninputs = ninputs;
+	for (i = 0; i < ninputs; i++) {
+		struct bl_input *in = &r->inputs[i];
+
+		in->text = inputs[i];
+		in->target = targets[i];
+		if (in->target.kind != BL_T_NAME) {
+			queue_item(&c, add_item(&c, i, &in->target, NULL));
+			continue;
+		}
+		if (want_dom)
+			queue_item(&c, add_item(&c, i, &in->target, NULL));
+		if (want_ip) {
+			in->resolved = true;
+			in->a_status = in->aaaa_status = DNS_NODATA;
+			if (p->family != 6)
+				enqueue(&c, J_ADDR_A, i, in->target.text,
+				    DNS_T_A);
+			if (p->family != 4)
+				enqueue(&c, J_ADDR_AAAA, i, in->target.text,
+				    DNS_T_AAAA);
+		}
+	}
+	pump(&c);
+	if (c.inflight > 0 || c.qlen > 0)
+		event_base_dispatch(base);
+
+	for (i = 0; i < r->ncanaries; i++)
+		/* A canary that was refused or unanswered says no more than
+		 * the zone's own answers, which show the same. */
+		if (r->canaries[i].verdict == BL_CANARY_DEAD ||
+		    r->canaries[i].verdict == BL_CANARY_EVERYTHING ||
+		    r->canaries[i].verdict == BL_CANARY_BROKEN) {
+			char w[512];
+
+			snprintf(w, sizeof(w), "%s; its answers are discarded",
+			    r->canaries[i].detail);
+			warn(r, w);
+		}
+	for (i = 0; i < r->nresults; i++) {
+		finish_result(&c, &r->results[i]);
+		r->count[r->results[i].status]++;
+	}
+	for (i = 0; i < r->ninputs; i++) {
+		const struct bl_input *in = &r->inputs[i];
+		char w[512];
+
+		if (in->resolved && in->naddrs == 0) {
+			snprintf(w, sizeof(w), "%s has no address (A %s, AAAA "
+			    "%s): checked as a domain only", in->target.text,
+			    dns_status_name(in->a_status),
+			    dns_status_name(in->aaaa_status));
+			warn(r, w);
+		}
+	}
+	r->duration_ms = mtime_ms(t0, mtime_mono_us());
+	free(c.queue);
+	free(c.canary_ip);
+	free(c.canary_dom);
+	return r;
+}
+
+struct bl_run *
+bl_run_free(struct bl_run *r)
+{
+	int i;
+
+	if (r == NULL)
+		return NULL;
+	for (i = 0; i < r->nresults; i++)
+		free(r->results[i].txt);
+	for (i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	free(r->results);
+	free(r->items);
+	free(r->canaries);
+	free(r->inputs);
+	free(r);
+	return NULL;
+}

@@ -1,0 +1,236 @@
+#!/bin/sh
+# tests/blocklist/run.sh - `mxdoc blocklist` against rbldnsd on loopback.
+#
+# Starts rbldnsd on 127.0.0.1 at a free port with the zones of zones.csv
+# (listed and unlisted addresses with TXT reasons, a zone answering
+# 127.255.255.254 to everything, one listing everything, one whose test
+# entry is gone, one answering outside 127/8, IPv6 and domain zones, a
+# generic zone for host names), and a UDP socket that never replies for
+# the zone that times out. Asserts the statuses of mxdoc's JSON.
+# Usage: tests/blocklist/run.sh [path/to/mxdoc]      (needs rbldnsd, jq)
+# Prints "N passed, N failed"; exits 1 on a failure, 77 when skipped.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+MXDOC=${1:-${MXDOC:-$root/build/mxdoc}}
+RBLDNSD=${RBLDNSD:-$(command -v rbldnsd || echo /usr/sbin/rbldnsd)}
+pass=0
+fail=0
+
+if [ ! -x "$RBLDNSD" ] || ! command -v jq >/dev/null 2>&1; then
+	echo "blocklist: rbldnsd or jq missing (scripts/deps.sh installs them): skipped"
+	echo "0 passed, 0 failed"
+	exit 77
+fi
+if [ ! -x "$MXDOC" ]; then
+	echo "blocklist: no mxdoc at $MXDOC"
+	exit 2
+fi
+
+tmp=$(mktemp -d /tmp/mxdoc-bl.XXXXXX)
+rbl_pid=""
+silent_pid=""
+cleanup() {
+	[ -n "$rbl_pid" ] && kill "$rbl_pid" 2>/dev/null
+	[ -n "$silent_pid" ] && kill "$silent_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+. "$here/rbldnsd.conf.sh"
+mkdir -p "$tmp/zones"
+write_zones "$tmp/zones"
+chmod 755 "$tmp" "$tmp/zones"
+chmod 644 "$tmp/zones"/*
+
+# rbldnsd refuses to run as root; nobody reads the world-readable data.
+user=""
+[ "$(id -u)" -eq 0 ] && user="-u nobody"
+port=""
+tries=0
+while [ -z "$port" ] && [ $tries -lt 5 ]; do
+	tries=$((tries + 1))
+	p=$(free_port)
+	# shellcheck disable=SC2086
+	"$RBLDNSD" -n -q $user -b "127.0.0.1/$p" -w "$tmp/zones" \
+		good.test:ip4set:good clean.test:ip4set:clean \
+		blocked.test:ip4set:blocked all.test:ip4set:all \
+		stale.test:ip4set:stale bogus.test:ip4set:bogus \
+		v6.test:ip6trie:v6 dom.test:dnset:dom uribl.test:dnset:uribl \
+		hosts.test:generic:hosts >"$tmp/rbldnsd.log" 2>&1 &
+	rbl_pid=$!
+	i=0
+	while [ $i -lt 50 ]; do
+		if dig +time=1 +tries=1 -p "$p" @127.0.0.1 2.0.0.127.good.test A \
+		    2>/dev/null | grep -q '127.0.0.2'; then
+			port=$p
+			break
+		fi
+		kill -0 "$rbl_pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -z "$port" ]; then
+		kill "$rbl_pid" 2>/dev/null
+		wait "$rbl_pid" 2>/dev/null
+		rbl_pid=""
+	fi
+done
+if [ -z "$port" ]; then
+	echo "blocklist: rbldnsd did not start:"
+	cat "$tmp/rbldnsd.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# A UDP port that reads nothing and answers nothing: the zone behind it
+# times out.
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(120)' >"$tmp/silent.port" &
+silent_pid=$!
+i=0
+while [ ! -s "$tmp/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+silent=$(cat "$tmp/silent.port")
+
+ok() {
+	pass=$((pass + 1))
+}
+ko() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+}
+
+bl() {
+	"$MXDOC" blocklist --resolver "127.0.0.1@$port" \
+		--zones "$here/zones.csv" --timeout 2 --json "$@"
+}
+
+# expect FILE QUERY ZONE STATUS: the result for (query, zone) has STATUS,
+# the query being a target itself (not an address of a host name).
+expect() {
+	got=$(jq -r --arg q "$2" --arg z "$3" \
+		'[.results[] | select(.target == $q and .query == $q and .zone == $z) | .status] | join(",")' "$1")
+	if [ "$got" = "$4" ]; then ok; else ko "$2 on $3: status '$got', want '$4'"; fi
+}
+# expect_jq FILE FILTER WANT DESCRIPTION
+expect_jq() {
+	got=$(jq -r "$2" "$1" 2>/dev/null)
+	if [ "$got" = "$3" ]; then ok; else ko "$4: got '$got', want '$3'"; fi
+}
+expect_rc() {
+	if [ "$1" -eq "$2" ]; then ok; else ko "$3: exit $1, want $2"; fi
+}
+
+# 1. Addresses, a host name and domains in one run.
+bl 192.0.2.1 192.0.2.2 192.0.2.3 2001:db8::1 2001:db8::2 mail.hosts.test \
+	bad.example good.example phish.example >"$tmp/all.json" 2>"$tmp/all.err"
+expect_rc $? 1 "listed targets"
+j="$tmp/all.json"
+expect "$j" 192.0.2.1 good.test listed
+expect "$j" 192.0.2.1 clean.test clean
+expect "$j" 192.0.2.1 blocked.test unchecked
+expect "$j" 192.0.2.1 all.test unchecked
+expect "$j" 192.0.2.1 stale.test unchecked
+expect "$j" 192.0.2.1 bogus.test unchecked
+expect "$j" 192.0.2.2 good.test clean
+expect "$j" 192.0.2.3 good.test listed
+expect "$j" 2001:db8::1 v6.test listed
+expect "$j" 2001:db8::2 v6.test clean
+expect "$j" bad.example dom.test listed
+expect "$j" good.example dom.test clean
+expect "$j" phish.example dom.test listed
+expect "$j" bad.example uribl.test unchecked
+expect "$j" mail.hosts.test dom.test clean
+expect "$j" mail.hosts.test good.test ""
+expect_jq "$j" '[.results[] | select(.target == "mail.hosts.test" and .query == "192.0.2.1" and .zone == "good.test") | .status, .via] | join("|")' \
+	"listed|A record of mail.hosts.test" "host name checked through its A record"
+expect_jq "$j" '.verdict.cause' "bl.listed" "verdict cause"
+expect_jq "$j" '.verdict.severity' "error" "verdict severity"
+expect_jq "$j" '[.results[] | select(.target == "192.0.2.1" and .zone == "good.test") | .codes[0], .meaning, .txt, .delist] | join("|")' \
+	"127.0.0.2|spam source (test)|Listed on good.test: spam source, see https://good.test/192.0.2.1|https://good.test/delist" \
+	"code, meaning, TXT reason and delisting page"
+expect_jq "$j" '[.results[] | select(.query == "192.0.2.3" and .zone == "good.test") | .codes[0], .meaning] | join("|")' \
+	"127.0.0.4|exploited host (test)" "a code range's meaning"
+expect_jq "$j" '[.results[] | select(.query == "phish.example" and .zone == "dom.test") | .meaning] | join(",")' \
+	"phishing domain (test)" "a domain code's meaning"
+expect_jq "$j" '[.results[] | select(.target == "192.0.2.1" and .zone == "blocked.test") | .reason] | join(",")' \
+	"query through a public or open resolver" "blocked querier reason"
+expect_jq "$j" '[.results[] | select(.status == "listed" and (.zone == "blocked.test" or .zone == "all.test" or .zone == "stale.test" or .zone == "bogus.test" or .zone == "uribl.test"))] | length' \
+	"0" "no refusal or broken zone reported as listed"
+expect_jq "$j" '[.canaries[] | select(.zone == "all.test") | .status] | join(",")' \
+	"lists_everything" "canary catches a zone listing everything"
+expect_jq "$j" '[.canaries[] | select(.zone == "stale.test") | .status] | join(",")' \
+	"dead" "canary catches a zone without its test entry"
+expect_jq "$j" '[.canaries[] | select(.zone == "good.test") | .status] | join(",")' \
+	"ok" "canary of a working zone"
+expect_jq "$j" '[.results[] | select(.zone == "all.test") | .canary_discarded] | all' \
+	"true" "answers of a canary-failed zone discarded"
+expect_jq "$j" '[.warnings[] | select(test("all.test"))] | length' "1" "warning for a canary-failed zone"
+expect_jq "$j" '.listings[0].zone' "dom.test" "most important listing first (high impact, then name)"
+expect_jq "$j" '[.results[] | select(.zone == "off.test")] | length' "0" "disabled zone not queried by default"
+# rbldnsd does not serve dead.test and answers REFUSED: unchecked.
+expect_jq "$j" '[.results[] | select(.zone == "dead.test") | .status] | unique | join(",")' \
+	"unchecked" "a zone the server refuses is unchecked"
+expect_jq "$j" '.counts.listed == ([.results[] | select(.status == "listed")] | length)' "true" "counts agree with results"
+
+# 2. Nothing listed: exit 0, verdict ok.
+bl --only good.test,clean.test,off.test 192.0.2.2 >"$tmp/clean.json" 2>/dev/null
+expect_rc $? 0 "clean target"
+expect_jq "$tmp/clean.json" '.verdict.cause' "ok" "clean verdict"
+expect_jq "$tmp/clean.json" '[.results[].zone] | unique | join(",")' "clean.test,good.test,off.test" "--only reaches a disabled zone"
+bl --skip good.test 192.0.2.1 >"$tmp/skip.json" 2>/dev/null
+expect_rc $? 0 "--skip the only listing zone"
+expect_jq "$tmp/skip.json" '[.results[] | select(.zone == "good.test")] | length' "0" "--skip removes a zone"
+
+# 3. A zone that never answers: error (timeout), never listed or clean.
+"$MXDOC" blocklist --resolver "127.0.0.1@$silent" --zones "$here/zones.csv" \
+	--timeout 2 --json --only dead.test 192.0.2.1 >"$tmp/dead.json" 2>/dev/null
+expect_rc $? 3 "only a silent zone"
+expect "$tmp/dead.json" 192.0.2.1 dead.test error
+expect_jq "$tmp/dead.json" '.results[0].dns_status' "timeout" "silent zone times out"
+expect_jq "$tmp/dead.json" '.verdict.cause' "dns.failure" "no zone answered"
+
+# 4. Bad input exits 2 with the reason.
+for bad in 300.1.2.3 2001:db8::zz -bad-.example 'a b' 1.2.3 ''; do
+	"$MXDOC" blocklist --resolver "127.0.0.1@$port" --zones "$here/zones.csv" \
+		"$bad" >/dev/null 2>"$tmp/bad.err"
+	rc=$?
+	expect_rc $rc 2 "bad target '$bad'"
+	if grep -q "mxdoc blocklist: " "$tmp/bad.err"; then ok; else ko "no reason for '$bad'"; fi
+done
+printf 'zone,kind\ngood.test,ipv4\nbroken.test,ip4\n' >"$tmp/bad.csv"
+"$MXDOC" blocklist --zones "$tmp/bad.csv" 192.0.2.1 >/dev/null 2>"$tmp/badcsv.err"
+expect_rc $? 2 "malformed --zones file"
+if grep -q "line 3" "$tmp/badcsv.err"; then ok; else ko "the malformed line is not named: $(cat "$tmp/badcsv.err")"; fi
+"$MXDOC" blocklist --zones "$here/zones.csv" --only nosuch.test 192.0.2.1 >/dev/null 2>&1
+expect_rc $? 2 "unknown zone in --only"
+
+# 5. The human report agrees with the JSON.
+"$MXDOC" blocklist --resolver "127.0.0.1@$port" --zones "$here/zones.csv" \
+	--timeout 2 --color=never 192.0.2.1 >"$tmp/text.out" 2>/dev/null
+expect_rc $? 1 "text report exit"
+if head -1 "$tmp/text.out" | grep -q '^LISTED'; then ok; else ko "text verdict: $(head -1 "$tmp/text.out")"; fi
+if grep -q 'delist: https://good.test/delist' "$tmp/text.out"; then ok; else ko "text lacks the delisting link"; fi
+if grep -q 'blocked.test' "$tmp/text.out" && grep -q 'Unchecked' "$tmp/text.out"; then ok; else ko "text lacks the unchecked zones"; fi
+
+# 6. The built-in catalogue: at least 200 zones on by default, dead ones off.
+"$MXDOC" blocklist --list-zones --json >"$tmp/zones.json" 2>/dev/null
+expect_rc $? 0 "--list-zones"
+expect_jq "$tmp/zones.json" '[.zones[] | select(.enabled)] | length >= 200' "true" "200 zones enabled"
+expect_jq "$tmp/zones.json" '[.zones[] | select(.enabled and (.zone | test("sorbs|njabl|ahbl")))] | length' "0" "dead zones disabled"
+expect_jq "$tmp/zones.json" '[.zones[] | select(.zone == "zen.spamhaus.org") | .refuses_public_resolvers] | join(",")' "true" "Spamhaus refuses public resolvers"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
