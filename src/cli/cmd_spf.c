@@ -1,0 +1,466 @@
+/*
+ * cmd_spf.c - `mxdoc spf [DOMAIN] --ip IP`: check_host() (RFC 7208) with
+ * the trace of every term, the lookup counts and the explanation, as text
+ * or as the JSON document of doc/spf.md. Both come from one spf_outcome.
+ * Exit: 0 pass, 1 any other result, 2 bad usage, 3 no DNS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "auth/spf.h"
+#include "auth/spf_eval.h"
+#include "classify/finding.h"
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "dns/resolver.h"
+#include "report/json.h"
+#include "report/text.h"
+
+enum { OPT_IP = OPT_FIRST_LOCAL, OPT_SENDER, OPT_HELO, OPT_RECEIVER };
+
+static const char help[] =
+"Arguments:\n"
+"  DOMAIN                 the domain whose SPF record is checked; default:\n"
+"                         the sender's domain, or the HELO name when the\n"
+"                         sender is empty (RFC 7208 2.4: postmaster@HELO)\n"
+"Options:\n"
+"  --ip IP                the client address to check (required)\n"
+"  --sender ADDR          the MAIL FROM address (\"\" for the null sender)\n"
+"  --helo NAME            the HELO/EHLO name (for %{h}, and the identity of\n"
+"                         the null sender)\n"
+"  --receiver NAME        this host's name for %{r} in explanations\n"
+"                         (default: unknown)\n";
+
+extern const struct cmd_entry cmd_spf_entry;
+
+struct spf_run {
+	struct event_base	*base;
+	struct spf_outcome	*o;
+};
+
+static void
+on_done(void *arg, struct spf_outcome *o)
+{
+	struct spf_run *r = arg;
+
+	r->o = o;
+	event_base_loopbreak(r->base);
+}
+
+/* The verdict: cause, severity and words for each result. */
+static void
+verdict(const struct spf_outcome *o, struct finding *f)
+{
+	const char *d = o->domain, *ip = o->ip;
+
+	switch (o->result) {
+	case SPF_PASS:
+		finding_init(f, "ok", SEV_OK, "SPF pass: %s authorizes %s to "
+		    "send its mail", d, ip);
+		break;
+	case SPF_FAIL:
+		finding_init(f, "smtp.unauthenticated", SEV_ERROR, "SPF fail: %s "
+		    "does not authorize %s; receivers may reject its mail", d, ip);
+		f->remedy_first = xasprintf("Send %s's mail through a host its "
+		    "SPF record lists, or add %s%s to the record", d,
+		    strchr(ip, ':') ? "ip6:" : "ip4:", ip);
+		break;
+	case SPF_SOFTFAIL:
+		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "SPF "
+		    "softfail: %s says %s is probably not allowed; mail is "
+		    "likely marked as spam", d, ip);
+		f->remedy_first = xasprintf("Add %s%s to %s's SPF record if "
+		    "this host sends its mail", strchr(ip, ':') ? "ip6:" :
+		    "ip4:", ip, d);
+		break;
+	case SPF_NEUTRAL:
+		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "SPF "
+		    "neutral: %s makes no assertion about %s", d, ip);
+		f->remedy_first = xasprintf("List this host in %s's SPF record "
+		    "and end it with -all or ~all", d);
+		break;
+	case SPF_NONE:
+		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "SPF none: "
+		    "%s has no SPF record%s%s", d, o->reason ? ": " : "",
+		    o->reason ? o->reason : "");
+		f->remedy_first = xasprintf("Publish one TXT record at %s: "
+		    "\"v=spf1 <the hosts that send its mail> -all\"", d);
+		break;
+	case SPF_PERMERROR:
+		finding_init(f, "smtp.unauthenticated", SEV_ERROR, "SPF "
+		    "permerror: %s's SPF record cannot be evaluated: %s", d,
+		    o->reason ? o->reason : "?");
+		f->remedy_first = xasprintf("Fix the record (RFC 7208): %s",
+		    o->reason ? o->reason : "see the trace");
+		break;
+	case SPF_TEMPERROR:
+		finding_init(f, "dns.failure", SEV_WARNING, "SPF temperror: a "
+		    "DNS lookup failed: %s", o->reason ? o->reason : "?");
+		break;
+	}
+	if (o->record != NULL)
+		finding_evidence(f, "record: %s", o->record);
+	finding_evidence(f, "%d of %d DNS-querying terms, %d of %d void "
+	    "lookups", o->lookups, SPF_LOOKUP_LIMIT, o->void_lookups,
+	    SPF_VOID_LIMIT);
+	if (o->match_step >= 0 && o->step[o->match_step].term != NULL)
+		finding_evidence(f, "matched %s in %s",
+		    o->step[o->match_step].term, o->step[o->match_step].domain);
+	if (o->explanation != NULL)
+		finding_evidence(f, "explanation: %s", o->explanation);
+}
+
+static const char *
+step_kind_name(enum spf_step_kind k)
+{
+	switch (k) {
+	case SPF_STEP_RECORD:	return "record";
+	case SPF_STEP_TERM:	return "term";
+	case SPF_STEP_DEFAULT:	return "default";
+	default:		return "exp";
+	}
+}
+
+static void
+render_json(const struct spf_outcome *o, const struct finding *v)
+{
+	struct buf out;
+	struct jw *w;
+	int i;
+
+	buf_init(&out, BUF_UNBOUNDED);
+	w = jw_new(&out);
+	jw_obj_begin(w, NULL);
+	jw_str(w, "mxdoc_version", MXDOC_VERSION);
+	jw_str(w, "command", "spf");
+	jw_str(w, "result", spf_result_name(o->result));
+	jw_str(w, "explanation", o->explanation);
+	jw_str(w, "reason", o->reason);
+	jw_str(w, "domain", o->domain);
+	jw_str(w, "ip", o->ip);
+	jw_str(w, "sender", o->sender);
+	jw_str(w, "helo", o->helo);
+	jw_str(w, "record", o->record);
+	jw_int(w, "lookups", o->lookups);
+	jw_int(w, "lookup_limit", SPF_LOOKUP_LIMIT);
+	jw_int(w, "void_lookups", o->void_lookups);
+	jw_int(w, "void_limit", SPF_VOID_LIMIT);
+	jw_ms(w, "duration_ms", o->duration_ms);
+	if (o->match_step >= 0)
+		jw_int(w, "match_step", o->match_step);
+	else
+		jw_null(w, "match_step");
+	jw_arr_begin(w, "checks");
+	for (i = 0; i < o->ncheck; i++) {
+		const struct spf_check *c = &o->check[i];
+
+		jw_obj_begin(w, NULL);
+		jw_str(w, "domain", c->domain);
+		jw_str(w, "via", spf_via_name(c->via));
+		if (c->parent >= 0)
+			jw_int(w, "parent", c->parent);
+		else
+			jw_null(w, "parent");
+		if (c->parent_step >= 0)
+			jw_int(w, "parent_step", c->parent_step);
+		else
+			jw_null(w, "parent_step");
+		jw_int(w, "depth", c->depth);
+		jw_str(w, "record", c->record);
+		jw_int(w, "dns_terms", c->dns_terms);
+		jw_str(w, "result", spf_result_name(c->result));
+		jw_str(w, "error", c->error);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_arr_begin(w, "trace");
+	for (i = 0; i < o->nstep; i++) {
+		const struct spf_step *s = &o->step[i];
+
+		jw_obj_begin(w, NULL);
+		jw_int(w, "check", s->check);
+		jw_int(w, "depth", s->depth);
+		jw_str(w, "domain", s->domain);
+		jw_str(w, "kind", step_kind_name(s->kind));
+		jw_str(w, "term", s->term);
+		jw_str(w, "target", s->target);
+		jw_bool(w, "match", s->matched);
+		jw_str(w, "result", s->result != SPF_NONE ||
+		    s->kind == SPF_STEP_RECORD ? (s->result == SPF_NONE ?
+		    NULL : spf_result_name(s->result)) : NULL);
+		jw_bool(w, "counted", s->counted);
+		jw_int(w, "lookups", s->lookups);
+		jw_int(w, "void_lookups", s->void_lookups);
+		jw_str(w, "detail", s->detail);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	finding_json(w, "verdict", v);
+	jw_obj_end(w);
+	fwrite(out.data, 1, out.len, stdout);
+	jw_free(w);
+	buf_release(&out);
+}
+
+static enum tcolor
+result_color(enum spf_result r)
+{
+	switch (r) {
+	case SPF_PASS:		return TC_GREEN;
+	case SPF_FAIL:
+	case SPF_PERMERROR:	return TC_RED;
+	default:		return TC_YELLOW;
+	}
+}
+
+static void
+render_text(const struct spf_outcome *o, const struct finding *v,
+    const struct cli_globals *g)
+{
+	struct table *t;
+	char lk[64], vd[64], ind[64];
+	size_t i;
+	int k;
+
+	printf("%s%s%s%s\n", tc(TC_BOLD), tc(result_color(o->result)),
+	    v->summary, tc(TC_RESET));
+	if (g->quiet)
+		return;
+	printf("\n");
+	t = table_new(2);
+	snprintf(lk, sizeof(lk), "%d of %d", o->lookups, SPF_LOOKUP_LIMIT);
+	snprintf(vd, sizeof(vd), "%d of %d", o->void_lookups, SPF_VOID_LIMIT);
+	{
+		const char *rows[][2] = {
+			{ "result", spf_result_name(o->result) },
+			{ "domain", o->domain },
+			{ "ip", o->ip },
+			{ "sender", o->sender },
+			{ "helo", o->helo },
+			{ "record", o->record ? o->record : "(none)" },
+			{ "lookups", lk },
+			{ "void lookups", vd },
+		};
+
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			table_row(t, rows[i]);
+	}
+	if (o->explanation != NULL) {
+		const char *row[2] = { "explanation", o->explanation };
+
+		table_row(t, row);
+	}
+	if (o->reason != NULL && o->result != SPF_PASS) {
+		const char *row[2] = { "reason", o->reason };
+
+		table_row(t, row);
+	}
+	table_print(t, stdout, 2);
+	table_free(t);
+
+	printf("\n%sTrace%s\n", tc(TC_BOLD), tc(TC_RESET));
+	t = table_new(5);
+	{
+		const char *hdr[5] = { "#", "term", "outcome", "lookups",
+		    "detail" };
+
+		table_row(t, hdr);
+	}
+	for (k = 0; k < o->nstep; k++) {
+		const struct spf_step *s = &o->step[k];
+		const char *cells[5];
+		char num[16], term[600], outcome[32], counts[32];
+
+		snprintf(num, sizeof(num), "%d", k);
+		snprintf(ind, sizeof(ind), "%*s", s->depth * 2, "");
+		if (s->kind == SPF_STEP_RECORD)
+			snprintf(term, sizeof(term), "%s%s (TXT)", ind,
+			    s->domain);
+		else if (s->kind == SPF_STEP_DEFAULT)
+			snprintf(term, sizeof(term), "%s(default)", ind);
+		else
+			snprintf(term, sizeof(term), "%s%s%s%s%s", ind,
+			    s->term ? s->term : "", s->target &&
+			    s->term && strstr(s->term, s->target) == NULL ?
+			    " -> " : "", s->target && s->term &&
+			    strstr(s->term, s->target) == NULL ? s->target : "",
+			    "");
+		if (s->result == SPF_PERMERROR || s->result == SPF_TEMPERROR ||
+		    (s->kind == SPF_STEP_RECORD && s->result != SPF_NONE))
+			snprintf(outcome, sizeof(outcome), "%s",
+			    spf_result_name(s->result));
+		else if (s->kind == SPF_STEP_TERM)
+			snprintf(outcome, sizeof(outcome), "%s", s->matched ?
+			    spf_result_name(s->result) : "no match");
+		else if (s->kind == SPF_STEP_DEFAULT)
+			snprintf(outcome, sizeof(outcome), "neutral");
+		else
+			snprintf(outcome, sizeof(outcome), "-");
+		snprintf(counts, sizeof(counts), "%d/%d void %d", s->lookups,
+		    SPF_LOOKUP_LIMIT, s->void_lookups);
+		cells[0] = num;
+		cells[1] = term;
+		cells[2] = outcome;
+		cells[3] = counts;
+		cells[4] = s->detail ? s->detail : "";
+		table_row(t, cells);
+	}
+	table_print(t, stdout, 2);
+	table_free(t);
+	if (v->remedy_first != NULL || v->cause->nremedy > 0) {
+		printf("\n%sWhat to do%s\n", tc(TC_BOLD), tc(TC_RESET));
+		k = 1;
+		if (v->remedy_first != NULL) {
+			printf("  %d. ", k++);
+			text_wrap(stdout, v->remedy_first, 5, 5, 100);
+		}
+		for (i = 0; i < v->cause->nremedy; i++) {
+			printf("  %d. ", k++);
+			text_wrap(stdout, v->cause->remedy[i], 5, 5, 100);
+		}
+	}
+}
+
+/* A domain given on the command line: something DNS can be asked. */
+static bool
+domain_arg_ok(const char *d)
+{
+	return spf_name_ok(d, true) && d[0] != '[' && d[0] != '.';
+}
+
+static int
+run(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "ip", required_argument, NULL, OPT_IP },
+		{ "sender", required_argument, NULL, OPT_SENDER },
+		{ "helo", required_argument, NULL, OPT_HELO },
+		{ "receiver", required_argument, NULL, OPT_RECEIVER },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct spf_params p;
+	struct dns_params dp;
+	struct event_base *base = NULL;
+	struct spf_eval *ev;
+	struct spf_run r = { NULL, NULL };
+	struct finding v;
+	char *err = NULL;
+	int c, rc = EXIT_INTERNAL;
+
+	memset(&p, 0, sizeof(p));
+	memset(&dp, 0, sizeof(dp));
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		int gr = cli_global_option(c, optarg, g);
+
+		if (gr < 0)
+			return EXIT_USAGE;
+		if (gr > 0)
+			continue;
+		switch (c) {
+		case OPT_HELP:
+		case 'h':
+			cli_print_help(&cmd_spf_entry);
+			return EXIT_OK;
+		case OPT_VERSION:
+			printf("mxdoc %s\n", MXDOC_VERSION);
+			return EXIT_OK;
+		case OPT_IP:
+			p.ip = optarg;
+			break;
+		case OPT_SENDER:
+			if (strlen(optarg) > 512 ||
+			    strpbrk(optarg, "\r\n") != NULL)
+				return cli_usage_error("spf", "--sender: an "
+				    "address of at most 512 bytes: '%s'", optarg);
+			p.sender = optarg;
+			break;
+		case OPT_HELO:
+			if (strlen(optarg) > 255 ||
+			    strpbrk(optarg, "\r\n") != NULL)
+				return cli_usage_error("spf", "--helo: a name of "
+				    "at most 255 bytes");
+			p.helo = optarg;
+			break;
+		case OPT_RECEIVER:
+			if (!spf_name_ok(optarg, false))
+				return cli_usage_error("spf", "--receiver takes a "
+				    "domain name: '%s'", optarg);
+			p.receiver = optarg;
+			break;
+		default:
+			fprintf(stderr, "Try 'mxdoc spf --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 < argc)
+		return cli_usage_error("spf", "one domain at a time");
+	if (optind < argc) {
+		p.domain = argv[optind];
+		if (!domain_arg_ok(p.domain))
+			return cli_usage_error("spf", "'%s' is not a domain "
+			    "name", p.domain);
+	}
+	if (p.ip == NULL)
+		return cli_usage_error("spf", "--ip is required (the client "
+		    "address to check; try 'mxdoc spf --help')");
+	if (p.domain == NULL && (p.sender == NULL || p.sender[0] == '\0') &&
+	    (p.helo == NULL || p.helo[0] == '\0'))
+		return cli_usage_error("spf", "give a DOMAIN, a --sender or a "
+		    "--helo name");
+	text_color_init(g->color);
+
+	base = event_base_new();
+	if (base == NULL) {
+		fprintf(stderr, "mxdoc spf: cannot create the event loop\n");
+		goto out;
+	}
+	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
+	dp.trust_anchor = g->trust_anchor;
+	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
+	p.dns = dns_new(base, &dp, &err);
+	if (p.dns == NULL) {
+		fprintf(stderr, "mxdoc spf: DNS: %s\n", err ? err : "?");
+		goto out;
+	}
+	r.base = base;
+	ev = spf_eval_start(base, &p, on_done, &r, &err);
+	if (ev == NULL) {
+		rc = cli_usage_error("spf", "%s", err ? err : "?");
+		goto out;
+	}
+	event_base_dispatch(base);
+	if (r.o == NULL) {
+		fprintf(stderr, "mxdoc spf: the evaluation did not finish\n");
+		spf_eval_cancel(ev);
+		goto out;
+	}
+	verdict(r.o, &v);
+	if (g->json)
+		render_json(r.o, &v);
+	else
+		render_text(r.o, &v, g);
+	finding_release(&v);
+	rc = r.o->result == SPF_PASS ? EXIT_OK : EXIT_PROBLEM;
+out:
+	spf_outcome_free(r.o);
+	if (p.dns != NULL)
+		dns_free(p.dns);
+	if (base != NULL)
+		event_base_free(base);
+	free(err);
+	return rc;
+}
+
+const struct cmd_entry cmd_spf_entry = {
+	.name = "spf",
+	.usage = "[OPTIONS] [DOMAIN] --ip IP [--sender ADDR] [--helo NAME]",
+	.summary = "evaluate a domain's SPF record for a client address, "
+	    "with a trace",
+	.help = help,
+	.run = run,
+};
