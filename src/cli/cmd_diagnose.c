@@ -230,6 +230,20 @@ json_addr(struct jw *w, const struct diag_host *h, const struct diag_addr *a)
 		json_tls(w, &s->tls, s->phase[SMTP_S_TLS].start_us != 0);
 	else
 		jw_null(w, "tls");
+	jw_arr_begin(w, "tls_tries");
+	for (i = 0; i < DIAG_TLS_TRIES; i++) {
+		const struct diag_tls_try *t = &a->tls_try[i];
+
+		if (!t->tried)
+			continue;
+		jw_obj_begin(w, NULL);
+		jw_str(w, "offer", diag_tls_try_label(i));
+		jw_bool(w, "ok", t->ok);
+		jw_str(w, "version", t->ok ? t->version : NULL);
+		jw_str(w, "error", t->ok ? NULL : t->error);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	jw_arr_begin(w, "transcript");
 	for (i = 0; s != NULL && i < s->nlines; i++) {
 		char d[2] = { s->line[i].dir, '\0' };

@@ -24,6 +24,7 @@ struct addr_query {
 struct session_ref {
 	struct run	*run;
 	int		 host, addr;
+	int		 try_;		/* -1: the main probe, else a TLS try */
 };
 
 struct control {
@@ -49,6 +50,10 @@ struct run {
 	struct dns_query	*mx_query;
 	struct addr_query	 aq[DIAG_MAX_HOSTS * 2];
 	struct session_ref	 ref[DIAG_MAX_HOSTS][DIAG_MAX_ADDRS];
+	struct session_ref	 tref[DIAG_MAX_HOSTS][DIAG_MAX_ADDRS][DIAG_TLS_TRIES];
+	struct smtp_session	*tsess[DIAG_MAX_HOSTS][DIAG_MAX_ADDRS][DIAG_TLS_TRIES];
+	struct tls_ctx		*tctx[DIAG_TLS_TRIES];
+	bool			 tctx_failed;
 	bool			 done;
 	int64_t			 start_us;
 };
@@ -221,16 +226,81 @@ on_mx(void *arg, const struct dns_answer *ans)
 		probe_next(run);
 }
 
+static const char *const try_labels[DIAG_TLS_TRIES] = {
+	"TLS 1.3 only", "TLS 1.2 only", "TLS 1.0-1.1, security level 0",
+};
+
+const char *
+diag_tls_try_label(int k)
+{
+	return k >= 0 && k < DIAG_TLS_TRIES ? try_labels[k] : "?";
+}
+
+static void start_session(struct run *run, int hi, int ai, int try_);
+
+static bool
+make_try_contexts(struct run *run)
+{
+	static const struct tls_params tp[DIAG_TLS_TRIES] = {
+		{ NULL, TLS1_3_VERSION, TLS1_3_VERSION, false },
+		{ NULL, TLS1_2_VERSION, TLS1_2_VERSION, false },
+		{ NULL, TLS1_VERSION, TLS1_1_VERSION, true },
+	};
+	int k;
+
+	if (run->tctx[0] != NULL)
+		return true;
+	if (run->tctx_failed)
+		return false;
+	for (k = 0; k < DIAG_TLS_TRIES; k++) {
+		char *err = NULL;
+
+		run->tctx[k] = tls_ctx_new(&tp[k], &err);
+		free(err);
+		if (run->tctx[k] == NULL) {
+			run->tctx_failed = true;
+			return false;
+		}
+	}
+	return true;
+}
+
 static void
 on_session(void *arg, struct smtp_session *s)
 {
 	struct session_ref *ref = arg;
 	struct run *run = ref->run;
+	struct diag_addr *a = &run->r->hosts[ref->host].addrs[ref->addr];
+	const struct smtp_result *res = smtp_session_result(s);
+	int k;
 
-	(void)s;
-	diag_classify_addr(run->r, &run->r->hosts[ref->host],
-	    &run->r->hosts[ref->host].addrs[ref->addr]);
 	run->running--;
+	if (ref->try_ >= 0) {
+		struct diag_tls_try *t = &a->tls_try[ref->try_];
+
+		t->ok = res->tls.done;
+		if (t->ok)
+			snprintf(t->version, sizeof(t->version), "%s",
+			    res->tls.version);
+		else
+			snprintf(t->error, sizeof(t->error), "%s",
+			    res->phase[SMTP_S_TLS].error ?
+			    res->phase[SMTP_S_TLS].error : smtp_stage_phrase(
+			    res->fail_stage));
+		run->tsess[ref->host][ref->addr][ref->try_] =
+		    smtp_session_free(s);
+		probe_next(run);
+		return;
+	}
+	diag_classify_addr(run->r, &run->r->hosts[ref->host], a);
+	/* A peer that answered our ClientHello with plain text (a mode
+	 * mismatch) would only say so three more times. */
+	if (res->fail == SMTP_F_TLS && !run->p->no_tls_tries &&
+	    strstr(res->tls.error, "wrong version number") == NULL &&
+	    strstr(res->tls.error, "packet length too long") == NULL &&
+	    make_try_contexts(run))
+		for (k = 0; k < DIAG_TLS_TRIES; k++)
+			start_session(run, ref->host, ref->addr, k);
 	probe_next(run);
 }
 
@@ -245,7 +315,7 @@ tls_mode(const struct target *t)
 }
 
 static void
-start_session(struct run *run, int hi, int ai)
+start_session(struct run *run, int hi, int ai, int try_)
 {
 	const struct diag_params *p = run->p;
 	struct diag_host *h = &run->r->hosts[hi];
@@ -266,15 +336,37 @@ start_session(struct run *run, int hi, int ai)
 	sp.tls_mode = tls_mode(&run->r->target);
 	sp.tls = p->tls;
 	sp.mail_from = p->mail_from != NULL ? p->mail_from : "";
+	for (i = 0; i < SMTP_S_NUM; i++)
+		sp.timeout_ms[i] = p->timeout_ms;
+	if (try_ >= 0) {
+		struct smtp_session *ts;
+
+		/* A TLS try stops after the handshake's EHLO: no
+		 * credentials, no recipient. */
+		sp.tls = run->tctx[try_];
+		if (sp.tls_mode == SMTP_TLS_OPPORTUNISTIC)
+			sp.tls_mode = SMTP_TLS_REQUIRED;
+		ref = &run->tref[hi][ai][try_];
+		ref->run = run;
+		ref->host = hi;
+		ref->addr = ai;
+		ref->try_ = try_;
+		ts = smtp_session_start(run->base, &sp, on_session, ref);
+		if (ts == NULL)
+			return;
+		a->tls_try[try_].tried = true;
+		run->tsess[hi][ai][try_] = ts;
+		run->running++;
+		return;
+	}
 	sp.rcpt = run->r->rcpt;
 	sp.auth_user = p->auth_user;
 	sp.auth_pass = p->auth_pass;
-	for (i = 0; i < SMTP_S_NUM; i++)
-		sp.timeout_ms[i] = p->timeout_ms;
 	ref = &run->ref[hi][ai];
 	ref->run = run;
 	ref->host = hi;
 	ref->addr = ai;
+	ref->try_ = -1;
 	a->session = smtp_session_start(run->base, &sp, on_session, ref);
 	if (a->session == NULL) {
 		diag_classify_addr(run->r, h, a);
@@ -299,7 +391,7 @@ probe_next(struct run *run)
 			run->next_addr = 0;
 			continue;
 		}
-		start_session(run, run->next_host, run->next_addr++);
+		start_session(run, run->next_host, run->next_addr++, -1);
 	}
 	if (run->running == 0 && run->next_host >= r->nhosts)
 		all_probed(run);
@@ -473,6 +565,15 @@ diag_run(struct event_base *base, const struct diag_params *p)
 				diag_classify_addr(r, &r->hosts[i], d);
 			}
 		}
+	for (i = 0; i < r->nhosts; i++)
+		for (a = 0; a < r->hosts[i].naddrs; a++) {
+			int k;
+
+			for (k = 0; k < DIAG_TLS_TRIES; k++)
+				smtp_session_free(run.tsess[i][a][k]);
+		}
+	for (i = 0; i < DIAG_TLS_TRIES; i++)
+		tls_ctx_free(run.tctx[i]);
 	tcp_probe_free(run.control[0].probe);
 	tcp_probe_free(run.control[1].probe);
 	event_free(run.total);

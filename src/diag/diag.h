@@ -30,6 +30,17 @@ struct event_base;
 
 #define DIAG_MAX_HOSTS		20
 #define DIAG_MAX_ADDRS		8	/* per host */
+/* After a failed handshake, the same address is tried again with one TLS
+ * version at a time (field guide T6): TLS 1.3 only, TLS 1.2 only, and TLS
+ * 1.0-1.1 at security level 0. Which of them work tells a version mismatch
+ * (A1) from a cipher mismatch (A2) from a peer that breaks on any TLS. */
+#define DIAG_TLS_TRIES		3
+
+struct diag_tls_try {
+	bool		 tried, ok;
+	char		 version[16];	/* negotiated, when ok */
+	char		 error[200];	/* when not ok */
+};
 
 struct diag_params {
 	struct target		 target;
@@ -45,6 +56,7 @@ struct diag_params {
 	int			 timeout_ms;	/* per phase; 0: defaults */
 	int			 concurrency;	/* sessions at once; 0: 8 */
 	bool			 no_port_check;
+	bool			 no_tls_tries;	/* skip the TLS version matrix */
 	struct tls_ctx		*tls;
 	struct dns		*dns;
 };
@@ -63,6 +75,7 @@ struct diag_addr {
 	bool			 have_cr;
 	const char		*hint;		/* what the evidence points at,
 						 * from the field guide; static */
+	struct diag_tls_try	 tls_try[DIAG_TLS_TRIES];
 };
 
 struct diag_host {
@@ -108,6 +121,8 @@ struct diag_result {
 	struct finding		*findings;
 };
 
+/* "TLS 1.3 only" and the like, for try k. */
+const char		*diag_tls_try_label(int k);
 struct diag_result	*diag_run(struct event_base *base,
 			    const struct diag_params *p);
 struct diag_result	*diag_result_free(struct diag_result *r);

@@ -278,6 +278,35 @@ diag_classify_addr(struct diag_result *r, struct diag_host *h,
 	}
 }
 
+/* What the TLS tries say (field guide 5a, 5b): a peer that only talks
+ * TLS 1.0/1.1 is a version mismatch; one that talks with a single version
+ * forced breaks on the default ClientHello; one that talks with none
+ * refuses our ciphers, our certificate-less hello, or TLS itself. */
+static void
+tls_tries_hint(struct diag_addr *a)
+{
+	const struct diag_tls_try *t = a->tls_try;
+
+	if (!t[0].tried && !t[1].tried && !t[2].tried)
+		return;
+	if (t[2].ok && !t[1].ok && !t[0].ok)
+		a->hint = "the server only speaks TLS 1.0/1.1, which current "
+		    "senders (OpenSSL 3, Microsoft 365, Gmail) refuse: it must "
+		    "enable TLS 1.2";
+	else if (t[1].ok && !t[0].ok)
+		a->hint = "the handshake works when only TLS 1.2 is offered: "
+		    "the server or a middlebox breaks on a TLS 1.3 ClientHello; "
+		    "update it, or cap the sender at TLS 1.2 for this destination";
+	else if (t[0].ok || t[1].ok)
+		a->hint = "the handshake works with a single TLS version "
+		    "forced: the server mishandles the default ClientHello "
+		    "(its size or its extensions)";
+	else if (!t[2].ok)
+		a->hint = "no TLS version works, not even TLS 1.0 at security "
+		    "level 0: a broken TLS setup on the server (missing "
+		    "certificate or key) or a middlebox that blocks TLS";
+}
+
 static void
 host_no_address(struct diag_result *r, struct diag_host *h)
 {
@@ -343,12 +372,19 @@ addr_evidence(struct finding *f, const struct diag_host *h,
     const struct diag_addr *a)
 {
 	char label[320];
+	int k;
 
 	diag_addr_label(h, a, label);
 	finding_evidence(f, "%s: %s", label, a->summary ? a->summary : "");
 	if (a->have_cr && a->cr.note != NULL)
 		finding_evidence(f, "%s%s%s", a->cr.provider ? a->cr.provider : "",
 		    a->cr.provider ? ": " : "", a->cr.note);
+	for (k = 0; k < DIAG_TLS_TRIES; k++)
+		if (a->tls_try[k].tried)
+			finding_evidence(f, "retried with %s: %s%s",
+			    diag_tls_try_label(k), a->tls_try[k].ok ?
+			    "handshake works, " : "fails: ", a->tls_try[k].ok ?
+			    a->tls_try[k].version : a->tls_try[k].error);
 	if (a->hint != NULL)
 		finding_evidence(f, "likely: %s", a->hint);
 }
@@ -442,8 +478,11 @@ diag_verdict(struct diag_result *r)
 	for (i = 0; i < r->nfindings; i++)
 		finding_release(&r->findings[i]);
 	r->nfindings = 0;
-	for (i = 0; i < r->nhosts; i++)
+	for (i = 0; i < r->nhosts; i++) {
+		for (a = 0; a < r->hosts[i].naddrs; a++)
+			tls_tries_hint(&r->hosts[i].addrs[a]);
 		aggregate_host(r, &r->hosts[i]);
+	}
 	if (dns_verdict(r))
 		return;
 	if (r->nhosts == 0) {

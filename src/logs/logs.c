@@ -491,9 +491,27 @@ event_cause(struct logs *l, const struct log_event *ev, struct msg *m,
 		c = classify_event(l, ev, ev->reply);
 	if ((c == NULL || strcmp(c->id, "ok") == 0) && ev->text.n > 0)
 		c = classify_event(l, ev, ev->text);
+	if (ev->reply.n == 0 && ev->dsn.n >= 5 && ev->dsn.n < 16 &&
+	    (c == NULL || strcmp(c->id, "ok") == 0 ||
+	    strcmp(c->id, "smtp.temporary") == 0 ||
+	    strcmp(c->id, "smtp.permanent") == 0)) {
+		/* No reply and no rule on the MTA's words ("stat=Service
+		 * unavailable"): the DSN code it logged is the next best. */
+		char buf[LOGS_REPLY_TEXT_MAX + 24];
+		int k = snprintf(buf, sizeof(buf), "%.*s %.*s", (int)ev->dsn.n,
+		    ev->dsn.p, (int)(ev->text.n > LOGS_REPLY_TEXT_MAX ?
+		    LOGS_REPLY_TEXT_MAX : ev->text.n), ev->text.p);
+
+		if (k > 0)
+			c = classify_cached(l, sv_make(buf, (size_t)k <
+			    sizeof(buf) ? (size_t)k : sizeof(buf) - 1));
+	}
 	if (c == NULL || strcmp(c->id, "ok") == 0)
 		c = cause_must(ev->status == LOG_ST_BOUNCED ? "smtp.permanent" :
 		    "smtp.temporary");
+	/* A bounce is final whatever the words say. */
+	if (ev->status == LOG_ST_BOUNCED && strcmp(c->id, "smtp.temporary") == 0)
+		c = cause_must("smtp.permanent");
 	return c;
 }
 
@@ -761,6 +779,7 @@ expired(struct logs *l, const struct log_event *ev, struct msg *m)
 		if (l->p.cause != NULL && !logs_cause_matches(c, l->p.cause))
 			continue;
 		md->pending = false;
+		ca = &l->causes[c - l->all];
 		x = *ev;
 		x.status = LOG_ST_EXPIRED;
 		if (l->p.message != NULL)
@@ -768,9 +787,10 @@ expired(struct logs *l, const struct log_event *ev, struct msg *m)
 		d->st[LOG_ST_EXPIRED]++;
 		l->r.st[LOG_ST_EXPIRED]++;
 		seen(&d->first_us, &d->last_us, ev->time_us);
+		seen(&l->r.first_us, &l->r.last_us, ev->time_us);
+		seen(&ca->s.first_us, &ca->s.last_us, ev->time_us);
 		seen(&d->first_fail_us, &d->last_fail_us, ev->time_us);
 		dest_sample(d, &x, m, c);
-		ca = &l->causes[c - l->all];
 		ca->s.cause = c;
 		ca->s.events++;
 		ca->s.st[LOG_ST_EXPIRED]++;

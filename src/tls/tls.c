@@ -64,6 +64,10 @@ tls_ctx_new(const struct tls_params *p, char **err)
 		SSL_CTX_set_min_proto_version(ctx, p->min_version);
 	if (p->max_version != 0)
 		SSL_CTX_set_max_proto_version(ctx, p->max_version);
+	if (p->legacy) {
+		SSL_CTX_set_security_level(ctx, 0);
+		(void)SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+	}
 	if (p->ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, p->ca_file, NULL) != 1) {
 			unsigned long e = ERR_get_error();

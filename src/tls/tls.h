@@ -27,6 +27,9 @@ struct tls_params {
 	const char	*ca_file;	/* PEM bundle, or NULL: the system store */
 	int		 min_version;	/* TLS1_VERSION..., 0 = library default */
 	int		 max_version;	/* 0 = highest */
+	bool		 legacy;	/* security level 0 and every cipher:
+					 * to learn whether an old peer could
+					 * talk at all, never to deliver */
 };
 
 #define TLS_MAX_CHAIN	8
