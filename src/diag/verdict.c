@@ -80,6 +80,33 @@ cert_problem(const struct tls_facts *t, char *buf, size_t n)
 	return NULL;
 }
 
+/* A session that worked but far slower than a healthy path: a connect
+ * above a second (a round trip on the Internet is tens of milliseconds),
+ * or a greeting above five seconds (field guide D5/D6: tarpits, greeting
+ * delays, a receiver slowed by its own DNS checks on the sender). */
+#define SLOW_CONNECT_MS		1000.0
+#define SLOW_GREETING_MS	5000.0
+
+static bool
+slow_phase(const struct smtp_result *s, char *buf, size_t n)
+{
+	const struct smtp_phase *c = &s->phase[SMTP_S_CONNECT];
+	const struct smtp_phase *g = &s->phase[SMTP_S_GREETING];
+	double cms = c->end_us ? mtime_ms(c->start_us, c->end_us) : 0;
+	double gms = g->end_us ? mtime_ms(g->start_us, g->end_us) : 0;
+
+	if (cms > SLOW_CONNECT_MS)
+		snprintf(buf, n, "accepts mail, but the TCP connect took %.0f ms "
+		    "(congestion or a distant, overloaded path)", cms);
+	else if (gms > SLOW_GREETING_MS)
+		snprintf(buf, n, "accepts mail, but the greeting took %.1f s (a "
+		    "greeting delay or tarpit, or the server's own DNS checks "
+		    "on this sender are slow)", gms / 1000.0);
+	else
+		return false;
+	return true;
+}
+
 static void
 classify_ok(struct diag_result *r, struct diag_addr *a,
     const struct smtp_result *s)
@@ -104,6 +131,10 @@ classify_ok(struct diag_result *r, struct diag_addr *a,
 			set_addr(a, "tls.unavailable", SEV_WARNING,
 			    "accepts mail, but does not offer STARTTLS: mail "
 			    "to it travels unencrypted");
+		return;
+	}
+	if (slow_phase(s, buf, sizeof(buf))) {
+		set_addr(a, "net.slow", SEV_WARNING, "%s", buf);
 		return;
 	}
 	if (r->rcpt != NULL && s->phase[SMTP_S_RCPT].status == SMTP_PH_OK)

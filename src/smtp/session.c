@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/mtime.h"
+#include "core/netaddr.h"
 #include "smtp/reply.h"
 
 /* Parallel tables indexed by enum smtp_stage. The timeouts follow RFC 5321
@@ -738,7 +739,20 @@ on_write(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		phase_end(s, SMTP_PH_OK);
-		notef(s, "connected");
+		{
+			struct sockaddr_storage me;
+			socklen_t ml = sizeof(me);
+			char a[64];
+
+			/* The sending address the receiver sees (with
+			 * --source, the proof that it was used). */
+			if (getsockname(s->fd, (struct sockaddr *)&me, &ml) == 0) {
+				netaddr_format((struct sockaddr *)&me, a);
+				notef(s, "connected from %s port %d", a,
+				    netaddr_port((struct sockaddr *)&me));
+			} else
+				notef(s, "connected");
+		}
 		event_add(s->ev_read, NULL);
 		if (s->p.tls_mode == SMTP_TLS_IMPLICIT)
 			start_tls(s);
