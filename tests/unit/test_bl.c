@@ -456,6 +456,9 @@ static const char *const local[] = {
 	"test.dom.test. A 127.0.1.2",
 	"bad.example.dom.test. A 127.0.1.2",
 	"local-zone: hosts.test. static",
+	/* bad.example is also resolved as a host name: answer it here,
+	 * so nothing leaves the process. */
+	"local-zone: example. static",
 	"mail.hosts.test. A 192.0.2.1",
 	NULL
 };
