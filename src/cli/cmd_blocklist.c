@@ -177,9 +177,9 @@ build_verdict(const struct ctx *x, struct finding *v)
 		int skipped = r->count[BL_UNCHECKED] + r->count[BL_ERROR];
 
 		finding_init(v, "ok", skipped ? SEV_INFO : SEV_OK, "not listed: "
-		    "%d answer%s clean on %d zone%s%s", r->count[BL_CLEAN],
+		    "%d answer%s clean on %d zone%s", r->count[BL_CLEAN],
 		    r->count[BL_CLEAN] == 1 ? "" : "s", x->nzones,
-		    x->nzones == 1 ? "" : "s", skipped ? "" : "");
+		    x->nzones == 1 ? "" : "s");
 		if (skipped)
 			finding_evidence(v, "%d answer%s unchecked and %d "
 			    "error%s: those lists said nothing either way",
