@@ -1,6 +1,7 @@
 #include "harness.h"
 
 int t_pass, t_fail;
+const char *t_suite;
 
 int
 main(void)
