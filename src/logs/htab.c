@@ -34,7 +34,7 @@ ht_find(const struct htab *t, const char *k, size_t n, uint64_t h)
 	mask = t->cap - 1;
 	for (i = h & mask; t->e[i].h != 0; i = (i + 1) & mask)
 		if (t->e[i].h == h && t->e[i].kn == n &&
-		    memcmp(t->e[i].k, k, n) == 0)
+		    (n == 0 || memcmp(t->e[i].k, k, n) == 0))
 			return &t->e[i];
 	return NULL;
 }

@@ -84,10 +84,17 @@ struct logs {
 	bool			 finished;
 };
 
+/* A copy of exactly v.n bytes (NULs included: it may be a hash key whose
+ * length is v.n), NUL-terminated. */
 static char *
 svdup(struct sv v)
 {
-	return xstrndup(v.p, v.n);
+	char *p = xmalloc(v.n + 1);
+
+	if (v.n > 0)
+		memcpy(p, v.p, v.n);
+	p[v.n] = '\0';
+	return p;
 }
 
 struct logs *
@@ -318,7 +325,7 @@ dest_get(struct logs *l, struct sv dom)
 	if ((e = ht_find(&l->dests, low, n, h)) != NULL)
 		return e->v;
 	d = xcalloc(1, sizeof(*d));
-	d->domain = xstrndup(low, n);
+	d->domain = svdup(sv_make(low, n));
 	ht_insert(&l->dests, d->domain, n, h, d);
 	if (l->r.ndests == l->capdests) {
 		l->capdests = l->capdests ? l->capdests * 2 : 64;
@@ -342,9 +349,10 @@ dest_relay(struct logs_dest *d, const struct log_event *ev, bool fail)
 		struct logs_relay *r = &d->relays[i];
 
 		if (strlen(r->ip) == ev->relay_ip.n && strlen(r->host) ==
-		    ev->relay_host.n && memcmp(r->ip, ev->relay_ip.p,
-		    ev->relay_ip.n) == 0 && strncasecmp(r->host,
-		    ev->relay_host.p, ev->relay_host.n) == 0) {
+		    ev->relay_host.n && (ev->relay_ip.n == 0 || memcmp(r->ip,
+		    ev->relay_ip.p, ev->relay_ip.n) == 0) &&
+		    (ev->relay_host.n == 0 || strncasecmp(r->host,
+		    ev->relay_host.p, ev->relay_host.n) == 0)) {
 			r->events++;
 			r->failures += fail;
 			return;
@@ -577,7 +585,7 @@ id_eq(const char *want, struct sv id)
 		id.p++;
 		id.n -= 2;
 	}
-	return n == id.n && memcmp(want, id.p, n) == 0;
+	return n > 0 && n == id.n && memcmp(want, id.p, n) == 0;
 }
 
 static bool
