@@ -30,7 +30,7 @@ need_root() {
 
 need_tools() {
 	local t missing=""
-	for t in unbound postfix smtp-sink openssl "$PY" ip; do
+	for t in unbound postfix smtp-sink openssl "$PY" ip dnssec-keygen dnssec-signzone dnssec-dsfromkey; do
 		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 	done
 	"$PY" -c 'import aiosmtpd' 2>/dev/null || missing="$missing python3-aiosmtpd"
@@ -121,8 +121,18 @@ leaf() {
 
 make_ca() {
 	CA=$DIR/ca
+	# DIR/ca/done holds a checksum of this function and leaf(): a lab
+	# directory made before a certificate changed gets a new set. Peers
+	# that run keep the certificates they loaded, so a running lab keeps
+	# its set until it is restarted.
+	local stamp
+	stamp=$(declare -f make_ca leaf | cksum | cut -d' ' -f1)
 	if [ -s "$CA/ca.pem" ] && [ -s "$CA/done" ]; then
-		return 0
+		[ "$(cat "$CA/done")" = "$stamp" ] && return 0
+		if pid_alive faultd; then
+			say "warning: the lab certificates changed; 'lab.sh restart' issues the new set"
+			return 0
+		fi
 	fi
 	rm -rf "$CA"; mkdir -p "$CA/db"
 	openssl ecparam -name prime256v1 -genkey -noout -out "$CA/ca.key" 2>/dev/null
@@ -134,7 +144,8 @@ make_ca() {
 	# implicit.test (no MX: its own A is the MX) and mx.cname.test (an MX
 	# host that is a CNAME) land on mx1.good.test, so its certificate names
 	# them too: those scenarios test the DNS walk, not a name mismatch.
-	leaf good mx1.good.test good.test implicit.test mx.cname.test
+	# So does mx.sec.test, the MX host of the DNSSEC-signed sec.test.
+	leaf good mx1.good.test good.test implicit.test mx.cname.test mx.sec.test
 	leaf wrongname mx.elsewhere.test elsewhere.test
 	leaf submit submit.test
 	leaf tls10 tls10.test mx.tls10.test
@@ -173,7 +184,7 @@ EOF
 		-addext "subjectAltName=DNS:mx.selfsigned.test" -out "$CA/selfsigned.pem" 2>/dev/null
 	cp "$CA/selfsigned.pem" "$CA/selfsigned.chain.pem"
 	chmod 644 "$CA"/*.pem "$CA"/*.key
-	echo ok >"$CA/done"
+	echo "$stamp" >"$CA/done"
 }
 
 # --- DNS: unbound with static local zones ---------------------------------------
@@ -251,6 +262,88 @@ rcpt421 127.0.10.62
 EOF
 }
 
+# --- DNSSEC: signed zones, served by the same unbound as auth-zones ----------------
+# Made once per start of unbound, in DIR/dnssec/: one ECDSA P-256 key per
+# zone (dnssec-keygen), the zone signed with NSEC (dnssec-signzone), and
+# DIR/dnssec/trust-anchor.ds with the DS records of both keys (pass it to
+# --trust-anchor; LAB_TRUST_ANCHOR in DIR/env).
+#
+#   sec.test.         signed, valid for 30 days: MX 10 mx.sec.test (127.0.10.1,
+#                     the healthy Postfix) -> secure
+#     tampered.sec.test  MX signed as "10 mx.sec.test", changed to 20 after
+#                     signing: the RRSIG no longer matches -> bogus
+#   sigexpired.test.  signed with signatures valid 2020-01-01 to 2020-02-01
+#                     (every RRset, DNSKEY included, is expired) -> bogus
+SIGNED_ZONES="sec.test sigexpired.test"
+
+signed_zone_data() {	# ZONE -> the unsigned zone file
+	printf '$TTL 300\n%s. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 60\n' "$1"
+	printf '%s. 3600 IN NS ns.test.\n' "$1"
+	case $1 in
+	sec.test)
+		cat <<'EOF'
+sec.test. 300 IN MX 10 mx.sec.test.
+mx.sec.test. 300 IN A 127.0.10.1
+tampered.sec.test. 300 IN MX 10 mx.sec.test.
+EOF
+		;;
+	sigexpired.test)
+		cat <<'EOF'
+sigexpired.test. 300 IN MX 10 mx.sigexpired.test.
+mx.sigexpired.test. 300 IN A 127.0.10.1
+EOF
+		;;
+	esac
+}
+
+make_signed_zones() {
+	local z=$DIR/dnssec zone key when
+	rm -rf "$z"; mkdir -p "$z"
+	: >"$z/trust-anchor.ds"
+	for zone in $SIGNED_ZONES; do
+		signed_zone_data "$zone" >"$z/$zone.zone"
+		# -P: no verification, which would refuse the expired signatures.
+		when=""
+		[ "$zone" = sigexpired.test ] && when="-P -s 20200101000000 -e 20200201000000"
+		# In DIR/dnssec: dnssec-signzone writes its dsset- file in the
+		# working directory.
+		# shellcheck disable=SC2086
+		key=$(cd "$z" && dnssec-keygen -q -K . -a ECDSAP256SHA256 -f KSK -n ZONE "$zone" 2>>"$DIR/log/dnssec.log") &&
+			(cd "$z" && dnssec-signzone -q -K . -S -z -O full $when -o "$zone" \
+				-f "$zone.signed" "$zone.zone" >/dev/null 2>>"$DIR/log/dnssec.log") &&
+			dnssec-dsfromkey -2 "$z/$key.key" >>"$z/trust-anchor.ds" 2>>"$DIR/log/dnssec.log" ||
+			die "could not sign $zone (see $DIR/log/dnssec.log)"
+	done
+	# Tampered after signing: same owner, type and TTL, other preference.
+	sed -i 's/^\(tampered\.sec\.test\.[[:space:]].*[[:space:]]MX[[:space:]]\+\)10 /\120 /' "$z/sec.test.signed"
+	grep -q '^tampered\.sec\.test\..*MX[[:space:]]*20 ' "$z/sec.test.signed" ||
+		die "could not tamper with tampered.sec.test in $z/sec.test.signed"
+	chmod 644 "$z"/*.signed "$z/trust-anchor.ds"
+}
+
+# local-zone lines (inside server:) that let the auth-zones below answer
+# under the static test. zone, then the auth-zone clauses.
+write_signed_local_zones() {
+	local zone
+	for zone in $SIGNED_ZONES; do
+		printf '\tlocal-zone: "%s." transparent\n' "$zone"
+	done
+}
+
+write_auth_zones() {
+	local zone
+	for zone in $SIGNED_ZONES; do
+		cat <<EOF
+auth-zone:
+	name: "$zone."
+	zonefile: "$DIR/dnssec/$zone.signed"
+	for-downstream: yes
+	for-upstream: no
+	fallback-enabled: no
+EOF
+	done
+}
+
 start_dns() {
 	local d=$DIR/unbound port
 	mkdir -p "$d"
@@ -259,6 +352,7 @@ start_dns() {
 		return 0
 	fi
 	port=$(free_port)
+	make_signed_zones
 	{
 		cat <<EOF
 server:
@@ -282,6 +376,8 @@ server:
 	do-not-query-localhost: no
 EOF
 		write_zone
+		write_signed_local_zones
+		write_auth_zones
 		cat <<EOF
 remote-control:
 	control-enable: no
@@ -530,6 +626,7 @@ LAB_DIR=$DIR
 LAB_DNS_PORT=$LAB_DNS_PORT
 LAB_RESOLVER=127.0.0.1@$LAB_DNS_PORT
 LAB_CA=$DIR/ca/ca.pem
+LAB_TRUST_ANCHOR=$DIR/dnssec/trust-anchor.ds
 LAB_MAILLOG=$DIR/postfix/maillog
 LAB_POSTFIX_CONFIG=$DIR/postfix
 LAB_SUBMIT_USER=alice

@@ -7,7 +7,8 @@
 #
 #   extra-args  words split on blanks; leading NAME=value words are put in
 #               the environment of mxdoc (MXDOC_PASSWORD=...), the rest are
-#               added after the common arguments
+#               added after the common arguments; $LAB_NAME in a word is
+#               replaced by that variable of DIR/env ($LAB_TRUST_ANCHOR)
 #   cause       the expected verdict.cause; alternatives separated by "|"
 #   severity    the expected verdict.severity ("|" alternatives, "-" any)
 #   jq          an expression that must be true of the JSON document
@@ -49,9 +50,13 @@ it_match() {	# VALUE ALTERNATIVES
 it_run() {
 	local name=$1 target=$2 extra=$3 want_cause=$4 want_sev=$5 expr=$6
 	local out="$IT_OUT/$name.json" err="$IT_OUT/$name.err"
-	local envs=() args=() w rc t0 ms
+	local envs=() args=() w v rc t0 ms
 	if [ "$extra" != "-" ]; then
 		for w in $extra; do
+			while [[ $w =~ \$(LAB_[A-Z0-9_]+) ]]; do
+				v=${BASH_REMATCH[1]}
+				w=${w/"\$$v"/${!v:-}}
+			done
 			if [ ${#args[@]} -eq 0 ] && [[ $w =~ ^[A-Z_][A-Z0-9_]*= ]]; then
 				envs+=("$w")
 			else
