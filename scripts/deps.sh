@@ -8,7 +8,7 @@ PKGS="
 build-essential pkg-config meson ninja-build python3
 clang llvm libclang-rt-14-dev
 libunbound-dev libevent-dev libssl-dev libsqlite3-dev libexpat1-dev
-libarchive-dev libpsl-dev libcurl4-openssl-dev
+libarchive-dev libpsl-dev libcurl4-openssl-dev zlib1g-dev
 unbound postfix openssl iproute2 iptables procps psmisc
 rbldnsd bind9-utils
 swaks dnsutils jq time python3-aiosmtpd python3-jsonschema

@@ -33,7 +33,7 @@ word(const char **pp, const char *end)
 static struct sv
 field(struct sv v, const char *key)
 {
-	long at = sv_find_ci(v, key);
+	long at = logs_find(v, key);
 	const char *s, *e, *end = v.p + v.n;
 
 	if (at < 0)
@@ -50,7 +50,7 @@ field(struct sv v, const char *key)
 static const char *
 host_field(struct sv v, struct log_event *ev)
 {
-	long at = sv_find_ci(v, " H=");
+	long at = logs_find(v, " H=");
 	const char *s, *e, *end = v.p + v.n, *b;
 
 	if (at < 0)
@@ -196,7 +196,7 @@ logs_exim_parse(const char *p, size_t n, struct log_event *ev)
 		struct sv c;
 
 		ev->status = LOG_ST_SENT;
-		at = sv_find_ci(rest, " C=\"");
+		at = logs_find(rest, " C=\"");
 		if (at >= 0) {
 			c = sv_make(rest.p + at + 4, rest.n - (size_t)at - 4);
 			if (c.n > 0 && c.p[c.n - 1] == '"')
@@ -210,7 +210,7 @@ logs_exim_parse(const char *p, size_t n, struct log_event *ev)
 	}
 	if (flag.p[0] == '=') {
 		ev->status = LOG_ST_DEFERRED;
-		at = sv_find_ci(rest, " defer (");
+		at = logs_find(rest, " defer (");
 		if (at >= 0) {
 			const char *s = rest.p + at + 8;
 			const char *cp = memchr(s, ')', (size_t)(end - s));
@@ -236,7 +236,7 @@ logs_exim_parse(const char *p, size_t n, struct log_event *ev)
 		struct sv t = sv_make(s, (size_t)(end - s));
 
 		ev->status = LOG_ST_BOUNCED;
-		at = sv_find_ci(t, ": ");
+		at = logs_find(t, ": ");
 		if (at >= 0)
 			s = t.p + at + 2;
 		else if (t.n > 0 && t.p[0] == ':')

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "core/sv.h"
 
 struct logtime;
@@ -98,6 +100,17 @@ void	log_event_clear(struct log_event *ev);
 
 const char	*log_status_name(enum log_status s);
 const char	*log_dialect_name(enum log_dialect d);
+
+/* Offset of needle in v (case-sensitive, as the MTAs write their own
+ * words), or -1. memmem: this runs on every line. */
+static inline long
+logs_find(struct sv v, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *q = v.n >= n && n > 0 ? memmem(v.p, v.n, needle, n) : NULL;
+
+	return q != NULL ? (long)(q - v.p) : -1;
+}
 
 /* Splits "host[ip]:port" or "host [ip]" into host and ip. */
 void	logs_split_relay(struct sv v, struct sv *host, struct sv *ip);

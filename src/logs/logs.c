@@ -166,6 +166,7 @@ logs_free(struct logs *l)
 
 		for (k = 0; k < c->s.nreplies; k++) {
 			free(c->s.replies[k].text);
+			free(c->s.replies[k].key);
 			for (j = 0; j < c->s.replies[k].nsamples; j++) {
 				free(c->s.replies[k].qid[j]);
 				free(c->s.replies[k].msgid[j]);
@@ -348,7 +349,7 @@ dest_relay(struct logs_dest *d, const struct log_event *ev, bool fail)
 	for (i = 0; i < d->nrelays; i++) {
 		struct logs_relay *r = &d->relays[i];
 
-		if (strlen(r->ip) == ev->relay_ip.n && strlen(r->host) ==
+		if (r->iplen == ev->relay_ip.n && r->hostlen ==
 		    ev->relay_host.n && (ev->relay_ip.n == 0 || memcmp(r->ip,
 		    ev->relay_ip.p, ev->relay_ip.n) == 0) &&
 		    (ev->relay_host.n == 0 || strncasecmp(r->host,
@@ -365,6 +366,8 @@ dest_relay(struct logs_dest *d, const struct log_event *ev, bool fail)
 	d->relays = xrealloc(d->relays, sizeof(*d->relays) * (d->nrelays + 1));
 	d->relays[d->nrelays].host = svdup(ev->relay_host);
 	d->relays[d->nrelays].ip = svdup(ev->relay_ip);
+	d->relays[d->nrelays].hostlen = ev->relay_host.n;
+	d->relays[d->nrelays].iplen = ev->relay_ip.n;
 	d->relays[d->nrelays].events = 1;
 	d->relays[d->nrelays].failures = fail;
 	d->nrelays++;
@@ -426,11 +429,67 @@ add_delays(struct logs_delays *dl, const struct log_event *ev)
 
 /* ---- causes ----------------------------------------------------------- */
 
+#define LOGS_KEY_MAX	2048
+
+static bool
+ip_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F') || c == '.' || c == ':';
+}
+
+/* The text with what differs between otherwise equal failures masked: an
+ * address in <> becomes "<@>", an address literal in [] becomes "[]".
+ * Two texts with one key get one cause (the classifier's rules look at
+ * the server's words, not at whom it wrote about) and one row among the
+ * top replies, shown with the first text seen. */
+static size_t
+norm_key(struct sv t, char *out)
+{
+	size_t i = 0, k = 0, j;
+
+	while (i < t.n && k + 4 < LOGS_KEY_MAX) {
+		char c = t.p[i];
+
+		if (c == '<') {
+			for (j = i + 1; j < t.n && j < i + 322 && t.p[j] != '>' &&
+			    t.p[j] != '<' && t.p[j] != ' '; j++)
+				;
+			if (j < t.n && t.p[j] == '>' && memchr(t.p + i, '@',
+			    j - i) != NULL) {
+				memcpy(out + k, "<@>", 3);
+				k += 3;
+				i = j + 1;
+				continue;
+			}
+		} else if (c == '[') {
+			for (j = i + 1; j < t.n && j < i + 48 && ip_char(t.p[j]);
+			    j++)
+				;
+			if (j < t.n && j > i + 1 && t.p[j] == ']') {
+				/* Postfix's "host[ip]": the host goes too */
+				while (k > 0 && (isalnum((unsigned char)out[k - 1]) ||
+				    out[k - 1] == '.' || out[k - 1] == '-'))
+					k--;
+				memcpy(out + k, "[]", 2);
+				k += 2;
+				i = j + 1;
+				continue;
+			}
+		}
+		out[k++] = c;
+		i++;
+	}
+	return k;
+}
+
 static const struct cause *
 classify_cached(struct logs *l, struct sv text)
 {
-	uint64_t h = ht_hash(text.p, text.n);
-	struct hent *e = ht_find(&l->ccache, text.p, text.n, h);
+	char kb[LOGS_KEY_MAX];
+	struct sv key = sv_make(kb, norm_key(text, kb));
+	uint64_t h = ht_hash(key.p, key.n);
+	struct hent *e = ht_find(&l->ccache, key.p, key.n, h);
 	struct classify_result cr;
 	struct ccache_ent *c;
 	size_t i;
@@ -448,8 +507,8 @@ classify_cached(struct logs *l, struct sv text)
 		ht_release(&l->ccache);
 	}
 	c = xcalloc(1, sizeof(*c));
-	c->text = svdup(text);
-	c->n = text.n;
+	c->text = svdup(key);
+	c->n = key.n;
 	c->cause = cr.cause;
 	ht_insert(&l->ccache, c->text, c->n, h, c);
 	return c->cause;
@@ -531,12 +590,15 @@ cause_reply(struct logs *l, struct cause_acc *ca, const struct log_event *ev,
 	struct logs_reply *r;
 	struct hent *e;
 	uint64_t h;
+	char kb[LOGS_KEY_MAX];
+	struct sv key;
 
 	t = sv_trim(t);
 	if (t.n > LOGS_REPLY_TEXT_MAX)
 		t.n = LOGS_REPLY_TEXT_MAX;
-	h = ht_hash(t.p, t.n);
-	e = ht_find(&ca->idx, t.p, t.n, h);
+	key = sv_make(kb, norm_key(t, kb));
+	h = ht_hash(key.p, key.n);
+	e = ht_find(&ca->idx, key.p, key.n, h);
 	if (e != NULL)
 		r = &ca->s.replies[(size_t)(uintptr_t)e->v - 1];
 	else {
@@ -554,7 +616,8 @@ cause_reply(struct logs *l, struct cause_acc *ca, const struct log_event *ev,
 		r = &ca->s.replies[ca->s.nreplies++];
 		memset(r, 0, sizeof(*r));
 		r->text = svdup(t);
-		ht_insert(&ca->idx, r->text, t.n, h,
+		r->key = svdup(key);
+		ht_insert(&ca->idx, r->key, key.n, h,
 		    (void *)(uintptr_t)ca->s.nreplies);
 	}
 	r->count++;

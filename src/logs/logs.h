@@ -52,7 +52,8 @@ struct logs_sample {
 };
 
 struct logs_reply {
-	char		*text;
+	char		*text;		/* the first text seen */
+	char		*key;		/* addresses masked: what is grouped */
 	uint64_t	 count;
 	char		*qid[LOGS_REPLY_SAMPLES];
 	char		*msgid[LOGS_REPLY_SAMPLES];
@@ -67,6 +68,7 @@ struct logs_cause_count {
 struct logs_relay {
 	char		*host;
 	char		*ip;
+	size_t		 hostlen, iplen;
 	uint64_t	 events, failures;
 };
 

@@ -216,9 +216,9 @@ logs_opensmtpd_parse(const char *p, size_t n, struct log_event *ev)
 		old_format(tok, v.p + 4, end, ev);
 		return;
 	}
-	at = sv_find_ci(v, " mta delivery ");
+	at = logs_find(v, " mta delivery ");
 	if (at < 0 || at > 40) {
-		at = sv_find_ci(v, " delivery evpid=");
+		at = logs_find(v, " delivery evpid=");
 		if (at < 0 || at > 40) {
 			ev->kind = LOG_EV_OTHER;
 			return;

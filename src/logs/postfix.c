@@ -16,6 +16,10 @@
 
 #include <string.h>
 
+/* Exact, case-sensitive key compare: Postfix writes its keys one way. */
+#define KEY_IS(k, lit) ((k).n == sizeof(lit) - 1 && \
+	memcmp((k).p, lit, sizeof(lit) - 1) == 0)
+
 static bool
 qid_char(char c)
 {
@@ -92,7 +96,7 @@ reply_of(struct sv text)
 	long at, irt;
 
 	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		at = sv_find_ci(text, marks[i]);
+		at = logs_find(text, marks[i]);
 		if (at >= 0) {
 			r = sv_make(text.p + at + strlen(marks[i]),
 			    text.n - (size_t)at - strlen(marks[i]));
@@ -101,7 +105,7 @@ reply_of(struct sv text)
 	}
 	if (r.p == NULL)
 		return r;
-	irt = sv_find_ci(r, " (in reply to ");
+	irt = logs_find(r, " (in reply to ");
 	if (irt >= 0)
 		r.n = (size_t)irt;
 	return sv_trim(r);
@@ -125,7 +129,7 @@ key_values(const char *p, size_t n, struct log_event *ev, bool *have_status,
 			return;
 		key = sv_make(p, (size_t)(eq - p));
 		v = eq + 1;
-		if (sv_eq_ci(key, "status")) {
+		if (KEY_IS(key, "status")) {
 			ve = v;
 			while (ve < end && *ve != ' ' && *ve != ',')
 				ve++;
@@ -153,24 +157,24 @@ key_values(const char *p, size_t n, struct log_event *ev, bool *have_status,
 		{
 			struct sv val = sv_make(v, (size_t)(ve - v));
 
-			if (sv_eq_ci(key, "to"))
+			if (KEY_IS(key, "to"))
 				ev->rcpt = val;
-			else if (sv_eq_ci(key, "relay"))
+			else if (KEY_IS(key, "relay"))
 				logs_split_relay(val, &ev->relay_host,
 				    &ev->relay_ip);
-			else if (sv_eq_ci(key, "delay")) {
+			else if (KEY_IS(key, "delay")) {
 				bool ok;
 
 				ev->delay = parse_secs(val, &ok);
 				if (!ok)
 					ev->delay = -1;
-			} else if (sv_eq_ci(key, "delays"))
+			} else if (KEY_IS(key, "delays"))
 				parse_delays(val, ev);
-			else if (sv_eq_ci(key, "dsn"))
+			else if (KEY_IS(key, "dsn"))
 				ev->dsn = val;
-			else if (sv_eq_ci(key, "from"))
+			else if (KEY_IS(key, "from"))
 				ev->from = val;
-			else if (sv_eq_ci(key, "size")) {
+			else if (KEY_IS(key, "size")) {
 				bool ok;
 				double d = parse_secs(val, &ok);
 
@@ -234,7 +238,8 @@ logs_postfix_parse(struct sv agent, const char *p, size_t n,
 			ev->reason = "unknown delivery status";
 			return;
 		}
-		ev->reply = reply_of(ev->text);
+		if (ev->status != LOG_ST_SENT)
+			ev->reply = reply_of(ev->text);
 		return;
 	}
 	if (sv_starts_ci(body, "from=")) {
