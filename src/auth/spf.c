@@ -140,6 +140,44 @@ spf_parse_ip4(struct sv s, uint8_t out[4])
 	return i == s.n ? 0 : -1;
 }
 
+int
+spf_addr_parse(const char *ip, struct spf_addr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	uint8_t a6[16];
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, ip, a->addr) == 1)
+		a->family = 4;
+	else if (inet_pton(AF_INET6, ip, a6) == 1) {
+		if (memcmp(a6, mapped, 12) == 0) {
+			a->family = 4;
+			memcpy(a->addr, a6 + 12, 4);
+		} else {
+			a->family = 6;
+			memcpy(a->addr, a6, 16);
+		}
+	} else
+		return -1;
+	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, a->text,
+	    sizeof(a->text)) == NULL)
+		return -1;
+	if (a->family == 4) {
+		snprintf(a->dots, sizeof(a->dots), "%s", a->text);
+		return 0;
+	}
+	/* 7.3: IPv6 as dot-separated nibbles, most significant first. */
+	for (i = 0; i < 32; i++) {
+		int nib = (a->addr[i / 2] >> (i % 2 ? 0 : 4)) & 0xf;
+
+		a->dots[i * 2] = "0123456789abcdef"[nib];
+		a->dots[i * 2 + 1] = i < 31 ? '.' : '\0';
+	}
+	return 0;
+}
+
 static bool
 all_digits(struct sv s)
 {

@@ -139,6 +139,18 @@ bool	 spf_name_ok(const char *name, bool multi_label);
 
 /* ---- Addresses ----------------------------------------------------- */
 
+/* The client address as check_host() sees it: an IPv4-mapped IPv6
+ * address is IPv4 (RFC 7208 5), with the texts the macros need. */
+struct spf_addr {
+	int	 family;	/* 4 or 6 */
+	uint8_t	 addr[16];	/* 4 or 16 bytes */
+	char	 text[64];	/* %{c}: "192.0.2.3", "2001:db8::cb01" */
+	char	 dots[80];	/* %{i}: "192.0.2.3", "2.0.0.1.0.d.b.8...." */
+};
+
+/* Parses an IPv4 or IPv6 address; 0, or -1 when ip is not one. */
+int	 spf_addr_parse(const char *ip, struct spf_addr *a);
+
 /* True when the first bits of a and b (len bytes each) are equal. */
 bool	 spf_prefix_match(const uint8_t *a, const uint8_t *b, size_t len,
 	    int bits);

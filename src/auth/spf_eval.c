@@ -810,7 +810,8 @@ term_target(struct spf_eval *e, const struct spf_term *t)
 		return 1;
 	}
 	if (r != SPF_MACRO_OK) {
-		snprintf(reason, sizeof(reason), "%s: %s", t->text, why);
+		snprintf(reason, sizeof(reason), "%.60s%s: %s", t->text,
+		    strlen(t->text) > 60 ? "..." : "", why);
 		check_end(e, SPF_PERMERROR, reason, false);
 		return -1;
 	}
@@ -990,15 +991,16 @@ check_pop(struct spf_eval *e, enum spf_result r)
 		mech_done(e, false);
 		return;
 	case SPF_TEMPERROR:
-		s->result = SPF_TEMPERROR;
-		check_end(e, SPF_TEMPERROR, c->error, false);
+	case SPF_PERMERROR:
+		/* The reason is the innermost one; the trace has the path. */
+		s->result = r;
+		check_end(e, r, c->error, false);
 		return;
 	case SPF_NONE:
-	case SPF_PERMERROR:
 		s->result = SPF_PERMERROR;
-		snprintf(reason, sizeof(reason), "include:%s: %s%s%s",
-		    c->domain, r == SPF_NONE ? "no SPF record (5.2)" :
-		    "permerror", c->error ? ": " : "", c->error ? c->error : "");
+		snprintf(reason, sizeof(reason), "include:%s: no SPF record "
+		    "there (5.2)%s%s", c->domain, c->error ? ": " : "",
+		    c->error ? c->error : "");
 		check_end(e, SPF_PERMERROR, reason, false);
 		return;
 	}
@@ -1017,7 +1019,8 @@ check_end(struct spf_eval *e, enum spf_result r, const char *reason,
 	e->op = OP_NONE;
 	c->result = r;
 	if (reason != NULL && c->error == NULL)
-		c->error = xstrdup(reason);
+		c->error = f->depth > 0 && strncmp(reason, "in ", 3) != 0 ?
+		    xasprintf("in %s: %s", f->domain, reason) : xstrdup(reason);
 	/* 6.2: a fail that reaches the top from this record (not through
 	 * an include) takes its explanation from this record's exp=. */
 	if (r == SPF_FAIL && allow_exp && !f->in_include && f->rec != NULL &&
@@ -1153,35 +1156,14 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 static int
 parse_ip(struct spf_eval *e, const char *ip)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-	uint8_t a6[16];
-	int i;
+	struct spf_addr a;
 
-	if (inet_pton(AF_INET, ip, e->addr) == 1)
-		e->family = 4;
-	else if (inet_pton(AF_INET6, ip, a6) == 1) {
-		/* 5 (and 5.6): an IPv4-mapped address is IPv4. */
-		if (memcmp(a6, mapped, 12) == 0) {
-			e->family = 4;
-			memcpy(e->addr, a6 + 12, 4);
-		} else {
-			e->family = 6;
-			memcpy(e->addr, a6, 16);
-		}
-	} else
+	if (spf_addr_parse(ip, &a) < 0)
 		return -1;
-	inet_ntop(e->family == 4 ? AF_INET : AF_INET6, e->addr, e->ip_text,
-	    sizeof(e->ip_text));
-	if (e->family == 4)
-		snprintf(e->ip_dots, sizeof(e->ip_dots), "%s", e->ip_text);
-	else
-		for (i = 0; i < 32; i++) {
-			int nib = (e->addr[i / 2] >> (i % 2 ? 0 : 4)) & 0xf;
-
-			e->ip_dots[i * 2] = "0123456789abcdef"[nib];
-			e->ip_dots[i * 2 + 1] = i < 31 ? '.' : '\0';
-		}
+	e->family = a.family;
+	memcpy(e->addr, a.addr, sizeof(e->addr));
+	snprintf(e->ip_text, sizeof(e->ip_text), "%s", a.text);
+	snprintf(e->ip_dots, sizeof(e->ip_dots), "%s", a.dots);
 	return 0;
 }
 
