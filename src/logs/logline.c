@@ -242,8 +242,8 @@ logline_parse(struct logtime *t, const char *line, size_t n,
 			n -= k + 1;
 		}
 	}
-	if (n == 0 || (n == 1 && p[0] == '\r'))
-		return;			/* a blank line says nothing */
+	if (n == 0 || (n == 1 && p[0] == '\r') || p[0] == '#')
+		return;			/* blank, or a comment (#Fields:) */
 	k = logtime_parse(t, p, n, &us);
 	if (k == 0) {
 		ev->kind = LOG_EV_UNPARSED;
