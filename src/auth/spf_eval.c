@@ -873,9 +873,13 @@ run(struct spf_eval *e)
 			else
 				m = e->family == 6 && spf_prefix_match(e->addr,
 				    t->addr, 16, t->cidr6);
-			if (t->mech != SPF_M_ALL)
-				step_detail(e, step, "%s %s", e->ip_text, m ?
-				    "is inside" : "is not inside");
+			if (t->mech == SPF_M_ALL)
+				step_detail(e, step, "matches every address");
+			else
+				step_detail(e, step, "%s is %sinside %s",
+				    e->ip_text, m ? "" : "not ", t->text +
+				    (t->text[0] == '+' || t->text[0] == '-' ||
+				    t->text[0] == '~' || t->text[0] == '?') + 4);
 			if (m) {
 				mech_done(e, true);
 				return;

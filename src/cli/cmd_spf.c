@@ -100,6 +100,9 @@ verdict(const struct spf_outcome *o, struct finding *f)
 	case SPF_TEMPERROR:
 		finding_init(f, "dns.failure", SEV_WARNING, "SPF temperror: a "
 		    "DNS lookup failed: %s", o->reason ? o->reason : "?");
+		f->remedy_first = xasprintf("Receivers defer mail while this "
+		    "lasts: check that the name servers of the domains in the "
+		    "trace answer TXT, A and MX queries (dig TXT %s)", d);
 		break;
 	}
 	if (o->record != NULL)
