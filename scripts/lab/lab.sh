@@ -246,6 +246,7 @@ rcpttemp 127.0.10.42
 bigmsg 127.0.10.43
 oldsmtp 127.0.10.44
 tarpit 127.0.10.45
+rcptperm 127.0.10.46
 busy 127.0.10.50
 silent 127.0.10.51
 reset 127.0.10.52
@@ -578,6 +579,9 @@ start_sinks() {
 		-B "552 5.3.4 Error: message file too big" 127.0.10.43:25 64
 	# Tarpit: the greeting comes after 8 s (past a --timeout 3 greeting wait).
 	spawn sink-tarpit "127.0.10.45:25" $life smtp-sink -u postfix -h mx.tarpit.test -W CONNECT:8 127.0.10.45:25 64
+	# Hard-fails RCPT with a reply no provider rule knows (smtp.permanent).
+	spawn sink-rcptperm "127.0.10.46:25" $life smtp-sink -u postfix -h mx.rcptperm.test -f RCPT \
+		-B "554 5.0.0 Transaction failed" 127.0.10.46:25 64
 	# No ESMTP: EHLO is an unknown command, HELO works.
 	spawn sink-oldsmtp "127.0.10.44:25" $life smtp-sink -u postfix -h mx.oldsmtp.test -e 127.0.10.44:25 64
 }
@@ -654,7 +658,7 @@ cmd_start() {
 	# bounded readiness checks
 	local ok=1 hp
 	for hp in 127.0.10.1:25 127.0.10.1:465 127.0.10.20:25 127.0.10.24:465 127.0.10.40:25 \
-		127.0.10.44:25 127.0.10.50:25 127.0.10.62:25 127.0.10.30:587 127.0.10.70:465; do
+		127.0.10.44:25 127.0.10.46:25 127.0.10.50:25 127.0.10.62:25 127.0.10.30:587 127.0.10.70:465; do
 		wait_port "${hp%:*}" "${hp#*:}" "$hp" || ok=0
 	done
 	say "started in $((SECONDS - t0)) s; resolver 127.0.0.1@$LAB_DNS_PORT; env in $DIR/env"

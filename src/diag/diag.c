@@ -181,6 +181,8 @@ on_mx(void *arg, const struct dns_answer *ans)
 	r->mx_status = ans->status;
 	r->mx_sec = ans->sec;
 	r->mx_ms = ans->duration_ms;
+	if (ans->why_bogus != NULL)
+		r->mx_why_bogus = xstrdup(ans->why_bogus);
 	if (ans->status == DNS_NODATA) {
 		/* RFC 5321 5.1: no MX, so the domain itself is the implicit
 		 * MX with preference 0. */
@@ -602,6 +604,7 @@ diag_result_free(struct diag_result *r)
 		finding_release(&r->findings[i]);
 	free(r->findings);
 	free(r->rcpt);
+	free(r->mx_why_bogus);
 	free(r);
 	return NULL;
 }

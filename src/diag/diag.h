@@ -109,6 +109,7 @@ struct diag_result {
 	bool			 mx_asked;
 	enum dns_status		 mx_status;
 	enum dns_sec		 mx_sec;
+	char			*mx_why_bogus;	/* the validator's reason, or NULL */
 	double			 mx_ms;
 	bool			 implicit_mx, null_mx;
 	int			 mx_total;	/* MX records before the cap */

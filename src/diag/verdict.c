@@ -115,6 +115,12 @@ classify_ok(struct diag_result *r, struct diag_addr *a,
 	const char *cp = cert_problem(&s->tls, buf, sizeof(buf));
 	bool req = tls_required(r);
 
+	/* A crawling path is what turns into timeouts on a busy day: it
+	 * comes before the TLS warnings, which do not stop mail. */
+	if (slow_phase(s, buf, sizeof(buf))) {
+		set_addr(a, "net.slow", SEV_WARNING, "%s", buf);
+		return;
+	}
 	if (s->tls.done && cp != NULL) {
 		set_addr(a, "tls.certificate", req ? SEV_ERROR : SEV_WARNING,
 		    "TLS works, but %s", cp);
@@ -131,10 +137,6 @@ classify_ok(struct diag_result *r, struct diag_addr *a,
 			set_addr(a, "tls.unavailable", SEV_WARNING,
 			    "accepts mail, but does not offer STARTTLS: mail "
 			    "to it travels unencrypted");
-		return;
-	}
-	if (slow_phase(s, buf, sizeof(buf))) {
-		set_addr(a, "net.slow", SEV_WARNING, "%s", buf);
 		return;
 	}
 	if (r->rcpt != NULL && s->phase[SMTP_S_RCPT].status == SMTP_PH_OK)
@@ -456,6 +458,8 @@ dns_verdict(struct diag_result *r)
 	if (r->mx_sec == DNS_SEC_BOGUS) {
 		finding_init(v, "dns.dnssec_bogus", SEV_ERROR,
 		    "DNSSEC validation of the MX records of %s failed", d);
+		if (r->mx_why_bogus != NULL)
+			finding_evidence(v, "validator: %s", r->mx_why_bogus);
 		return true;
 	}
 	switch (r->mx_status) {
