@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "classify/cause.h"
 #include "report/text.h"
 
 #define EXIT_OK		0	/* nothing wrong */
@@ -87,6 +88,10 @@ void	cli_print_help(const struct cmd_entry *e);
 /* Parses a number of seconds with decimals into milliseconds (>0). */
 int	cli_parse_seconds(const char *s, int *ms);
 int	cli_parse_int(const char *s, long min, long max, long *out);
+
+/* How the human reports name and colour a severity: "OK", "WARNING"... */
+const char	*cli_sev_label(enum severity s);
+enum tcolor	 cli_sev_color(enum severity s);
 
 /* The command table, generated from the cmd_*.c files (cli/meson.build). */
 extern const struct cmd_entry *const cmd_table[];

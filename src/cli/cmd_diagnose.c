@@ -47,28 +47,6 @@ static const char help[] =
 "[host] or [host]:port (no MX lookup), smtps://host[:465] (implicit TLS),\n"
 "submission://host[:587] (STARTTLS, then AUTH with --user).\n";
 
-static const char *
-sev_label(enum severity s)
-{
-	switch (s) {
-	case SEV_OK:		return "OK";
-	case SEV_INFO:		return "INFO";
-	case SEV_WARNING:	return "WARNING";
-	default:		return "ERROR";
-	}
-}
-
-static enum tcolor
-sev_color(enum severity s)
-{
-	switch (s) {
-	case SEV_OK:		return TC_GREEN;
-	case SEV_INFO:		return TC_BLUE;
-	case SEV_WARNING:	return TC_YELLOW;
-	default:		return TC_RED;
-	}
-}
-
 /* ---- JSON ---------------------------------------------------------- */
 
 static void
@@ -352,8 +330,8 @@ render_json(const struct diag_result *r, const char *input)
 static void
 print_finding_head(const struct finding *f, const char *indent)
 {
-	printf("%s%s%s%-7s%s  ", indent, tc(TC_BOLD), tc(sev_color(f->severity)),
-	    sev_label(f->severity), tc(TC_RESET));
+	printf("%s%s%s%-7s%s  ", indent, tc(TC_BOLD), tc(cli_sev_color(f->severity)),
+	    cli_sev_label(f->severity), tc(TC_RESET));
 	text_wrap(stdout, f->summary, (int)strlen(indent) + 9,
 	    (int)strlen(indent) + 9, 100);
 	printf("%s%*s%scause: %s (%s)%s\n", indent, 9, "", tc(TC_DIM),
@@ -409,7 +387,7 @@ print_table(const struct diag_result *r)
 			for (c = 3; c < 10; c++)
 				cells[c][0] = '\0';
 			snprintf(cells[10], sizeof(cells[10]), "%s%s%s",
-			    tc(sev_color(h->severity)), h->cause->id, tc(TC_RESET));
+			    tc(cli_sev_color(h->severity)), h->cause->id, tc(TC_RESET));
 			table_row(t, row);
 			continue;
 		}
@@ -438,7 +416,7 @@ print_table(const struct diag_result *r)
 				    sizeof(cells[7]) - strlen(cells[7]), " %s",
 				    s->tls.version);
 			snprintf(cells[10], sizeof(cells[10]), "%s%s%s",
-			    tc(sev_color(d->severity)), d->cause ? d->cause->id :
+			    tc(cli_sev_color(d->severity)), d->cause ? d->cause->id :
 			    "?", tc(TC_RESET));
 			table_row(t, row);
 		}

@@ -60,8 +60,7 @@ explain_one(struct explain *x, const char *text, size_t n)
 
 		if (x->n > 0)
 			printf("\n");
-		printf("%s%s%s%s  %.*s\n", tc(TC_BOLD), tc(sev == SEV_OK ?
-		    TC_GREEN : sev == SEV_WARNING ? TC_YELLOW : TC_RED),
+		printf("%s%s%s%s  %.*s\n", tc(TC_BOLD), tc(cli_sev_color(sev)),
 		    cr.cause->id, tc(TC_RESET), (int)(n > 200 ? 200 : n), text);
 		printf("  %s", cr.cause->title);
 		if (cr.provider != NULL)

@@ -52,28 +52,6 @@ static const char help[] =
 "Postfix, Exim, Sendmail and OpenSMTPD lines are recognised per line, so\n"
 "mixed syslog files work. -v lists the line numbers of unparsed lines.\n";
 
-static const char *
-sev_label(enum severity s)
-{
-	switch (s) {
-	case SEV_OK:		return "OK";
-	case SEV_INFO:		return "INFO";
-	case SEV_WARNING:	return "WARNING";
-	default:		return "ERROR";
-	}
-}
-
-static enum tcolor
-sev_color(enum severity s)
-{
-	switch (s) {
-	case SEV_OK:		return TC_GREEN;
-	case SEV_INFO:		return TC_BLUE;
-	case SEV_WARNING:	return TC_YELLOW;
-	default:		return TC_RED;
-	}
-}
-
 /* RFC 3339 UTC to the second, as logs give it. */
 static void
 stamp(int64_t us, char out[32])
@@ -574,8 +552,8 @@ render_text(const struct logs_result *r, const struct finding *v,
 {
 	int i;
 
-	printf("%s%s%-7s%s  ", tc(TC_BOLD), tc(sev_color(v->severity)),
-	    sev_label(v->severity), tc(TC_RESET));
+	printf("%s%s%-7s%s  ", tc(TC_BOLD), tc(cli_sev_color(v->severity)),
+	    cli_sev_label(v->severity), tc(TC_RESET));
 	text_wrap(stdout, v->summary, 9, 9, 100);
 	printf("         %scause: %s (%s)%s\n", tc(TC_DIM), v->cause->id,
 	    v->cause->title, tc(TC_RESET));

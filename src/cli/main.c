@@ -30,6 +30,28 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+const char *
+cli_sev_label(enum severity s)
+{
+	switch (s) {
+	case SEV_OK:		return "OK";
+	case SEV_INFO:		return "INFO";
+	case SEV_WARNING:	return "WARNING";
+	default:		return "ERROR";
+	}
+}
+
+enum tcolor
+cli_sev_color(enum severity s)
+{
+	switch (s) {
+	case SEV_OK:		return TC_GREEN;
+	case SEV_INFO:		return TC_BLUE;
+	case SEV_WARNING:	return TC_YELLOW;
+	default:		return TC_RED;
+	}
+}
+
 int
 cli_parse_int(const char *s, long min, long max, long *out)
 {
