@@ -68,6 +68,7 @@ struct spf_eval {
 	int64_t			 start_us;
 	int			 deadline_ms;
 	int			 max_lookups, max_void;
+	bool			 budget;
 
 	/* The client and the identities, as the macros see them. */
 	int			 family;	/* 4 or 6 */
@@ -438,6 +439,10 @@ mech_done(struct spf_eval *e, bool matched)
 	}
 	t = &e->fr->rec->term[e->fr->term - 1];
 	s->result = t->qual;
+	if (e->budget) {
+		run(e);
+		return;
+	}
 	e->decide_step = e->step;
 	check_end(e, t->qual, NULL, true);
 }
@@ -1027,7 +1032,8 @@ check_end(struct spf_eval *e, enum spf_result r, const char *reason,
 		    xasprintf("in %s: %s", f->domain, reason) : xstrdup(reason);
 	/* 6.2: a fail that reaches the top from this record (not through
 	 * an include) takes its explanation from this record's exp=. */
-	if (r == SPF_FAIL && allow_exp && !f->in_include && f->rec != NULL &&
+	if (r == SPF_FAIL && allow_exp && !e->budget && !f->in_include &&
+	    f->rec != NULL &&
 	    f->rec->exp >= 0 && !e->exp_done) {
 		const struct spf_term *t = &f->rec->term[f->rec->exp];
 
@@ -1207,6 +1213,7 @@ spf_eval_start(struct event_base *base, const struct spf_params *p,
 	e->max_lookups = p->max_lookups > 0 ? p->max_lookups :
 	    SPF_LOOKUP_LIMIT;
 	e->max_void = p->max_void > 0 ? p->max_void : SPF_VOID_LIMIT;
+	e->budget = p->budget;
 	e->decide_step = -1;
 	buf_init(&e->xb, SPF_MACRO_OUT_MAX);
 	e->helo = xstrdup(p->helo != NULL && p->helo[0] != '\0' ? p->helo :

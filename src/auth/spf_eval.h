@@ -51,6 +51,12 @@ struct spf_params {
 	int		 deadline_ms;	/* whole evaluation; 0: 20000 */
 	int		 max_lookups;	/* 0: SPF_LOOKUP_LIMIT */
 	int		 max_void;	/* 0: SPF_VOID_LIMIT */
+	/* Budget walk: a matching term is recorded but the walk goes on, so
+	 * every include and the redirect are followed and `lookups` is the
+	 * worst case over all client addresses (what `mxdoc auth` reports
+	 * against the limit). No exp= lookup; the result is the one of a
+	 * client that matched nothing. */
+	bool		 budget;
 };
 
 enum spf_via { SPF_VIA_TOP, SPF_VIA_INCLUDE, SPF_VIA_REDIRECT };

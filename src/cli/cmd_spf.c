@@ -85,8 +85,7 @@ verdict(const struct spf_outcome *o, struct finding *f)
 		break;
 	case SPF_NONE:
 		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "SPF none: "
-		    "%s has no SPF record%s%s", d, o->reason ? ": " : "",
-		    o->reason ? o->reason : "");
+		    "%s: %s", d, o->reason ? o->reason : "no SPF record");
 		f->remedy_first = xasprintf("Publish one TXT record at %s: "
 		    "\"v=spf1 <the hosts that send its mail> -all\"", d);
 		break;
@@ -332,7 +331,8 @@ render_text(const struct spf_outcome *o, const struct finding *v,
 static bool
 domain_arg_ok(const char *d)
 {
-	return spf_name_ok(d, true) && d[0] != '[' && d[0] != '.';
+	return spf_name_ok(d, true) && d[0] != '[' && d[0] != '.' &&
+	    strchr(d, ' ') == NULL;
 }
 
 static int

@@ -639,6 +639,32 @@ test_eval(void)
 			spf_outcome_free(o);
 		}
 	}
+	/* The budget walk follows every include, past the match. */
+	{
+		struct spf_params p = { .dns = d, .ip = "192.0.2.1",
+		    .domain = "inc.example.net", .budget = true };
+		struct spf_eval *e;
+		struct timeval tv = { 10, 0 };
+		struct event *ev;
+		int expired = 0;
+
+		got = NULL;
+		e = spf_eval_start(base, &p, on_done, NULL, &err);
+		CHECK(e != NULL);
+		ev = evtimer_new(base, on_expire, &expired);
+		evtimer_add(ev, &tv);
+		while (got == NULL && !expired)
+			event_base_loop(base, EVLOOP_ONCE);
+		event_free(ev);
+		CHECK(got != NULL);
+		if (got != NULL) {
+			CHECK_INT(got->lookups, 3);
+			CHECK_INT(got->ncheck, 3);
+			CHECK_INT(got->result, SPF_NEUTRAL);
+			CHECK(got->step[3].matched && got->step[3].kind == SPF_STEP_TERM);
+			got = spf_outcome_free(got);
+		}
+	}
 	/* Cancel: no callback, nothing left behind. */
 	{
 		struct spf_params p = { .dns = d, .ip = "192.0.2.1",
