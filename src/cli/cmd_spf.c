@@ -425,6 +425,10 @@ run(int argc, char **argv, struct cli_globals *g)
 	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
 	dp.trust_anchor = g->trust_anchor;
 	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
+	/* The whole check may take a few query timeouts, and at least the
+	 * 20 s RFC 7208 4.6.4 asks for. */
+	if (dp.timeout_ms * 3 > 20000)
+		p.deadline_ms = dp.timeout_ms * 3;
 	p.dns = dns_new(base, &dp, &err);
 	if (p.dns == NULL) {
 		fprintf(stderr, "mxdoc spf: DNS: %s\n", err ? err : "?");
