@@ -538,26 +538,72 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 static int
 normalise(const char *name, char out[DNS_NAME_MAX])
 {
-	size_t n = strlen(name), i, label = 0;
+	size_t n = strlen(name), i, o = 0, label = 0, wire = 1;
 
+	/* The canonical text form is dns_msg's: LDH and underscore lower-cased,
+	 * every other byte \DDD. Owner names in answers are compared with it,
+	 * so a name asked with ':' or '%' (SPF macros make such names) must be
+	 * written the same way. Escapes in the input (\DDD, \X) are read. */
 	if (n == 0)
 		return -1;
-	if (name[n - 1] == '.')
+	if (name[n - 1] == '.' && (n < 2 || name[n - 2] != '\\'))
 		n--;
-	if (n > 253)
-		return -1;
+	if (n == 0) {		/* the root */
+		out[0] = '\0';
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
+		unsigned int c = (unsigned char)name[i];
 
 		if (c == '.') {
 			if (label == 0)
 				return -1;
+			wire += label + 1;
 			label = 0;
-		} else if (++label > 63 || c <= ' ' || c == 0x7f)
+			if (o + 1 >= DNS_NAME_MAX)
+				return -1;
+			out[o++] = '.';
+			continue;
+		}
+		if (c == '\\') {
+			if (i + 3 < n &&
+			    isdigit((unsigned char)name[i + 1]) &&
+			    isdigit((unsigned char)name[i + 2]) &&
+			    isdigit((unsigned char)name[i + 3])) {
+				c = (unsigned)(name[i + 1] - '0') * 100 +
+				    (unsigned)(name[i + 2] - '0') * 10 +
+				    (unsigned)(name[i + 3] - '0');
+				if (c > 255)
+					return -1;
+				i += 3;
+			} else if (i + 1 < n) {
+				c = (unsigned char)name[++i];
+			} else
+				return -1;
+		} else if (c < ' ' || c == 0x7f)
 			return -1;
-		out[i] = (char)tolower(c);
+		if (++label > 63)
+			return -1;
+		if (c >= 'A' && c <= 'Z')
+			c = c - 'A' + 'a';
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_') {
+			if (o + 1 >= DNS_NAME_MAX)
+				return -1;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= DNS_NAME_MAX)
+				return -1;
+			snprintf(out + o, 5, "\\%03u", c);
+			o += 4;
+		}
 	}
-	out[n] = '\0';
+	if (label == 0)
+		return -1;
+	wire += label + 1;
+	if (wire > 255)
+		return -1;
+	out[o] = '\0';
 	return 0;
 }
 

@@ -77,6 +77,10 @@ struct dns	*dns_new(struct event_base *base, const struct dns_params *p,
 /* Cancels every outstanding query (no callbacks) and frees. */
 struct dns	*dns_free(struct dns *d);
 /* Starts a query; the answer passed to cb is only valid during the call.
+ * name is in presentation form: "\DDD" and "\X" escapes are read, so a
+ * caller holding raw bytes (an SPF macro's output) escapes them first. It
+ * is compared with answers in dns_msg's canonical form (LDH and '_' lower
+ * case, every other byte \DDD), whatever escapes the caller used.
  * The callback is never called from inside dns_query or from inside
  * libunbound, so it may start queries, cancel others, or dns_free. The
  * handle is dead once the callback runs. A name that is not a valid
