@@ -132,12 +132,21 @@ expect_jq() {
 expect_rc() {
 	if [ "$1" -eq "$2" ]; then ok; else ko "$3: exit $1, want $2"; fi
 }
+# expect_schema FILE: the document conforms to doc/blocklist.schema.json
+# (needs python3-jsonschema; not counted without it).
+expect_schema() {
+	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || return 0
+	if out=$(/usr/bin/python3 "$here/../../scripts/check-json.py" \
+	    "$here/../../doc/blocklist.schema.json" "$1" 2>&1); then ok; else
+		ko "$1 does not follow doc/blocklist.schema.json: $out"; fi
+}
 
 # 1. Addresses, a host name and domains in one run.
 bl 192.0.2.1 192.0.2.2 192.0.2.3 2001:db8::1 2001:db8::2 mail.hosts.test \
 	bad.example good.example phish.example >"$tmp/all.json" 2>"$tmp/all.err"
 expect_rc $? 1 "listed targets"
 j="$tmp/all.json"
+expect_schema "$j"
 expect "$j" 192.0.2.1 good.test listed
 expect "$j" 192.0.2.1 clean.test clean
 expect "$j" 192.0.2.1 blocked.test unchecked
@@ -201,6 +210,7 @@ expect_rc $? 3 "only a silent zone"
 expect "$tmp/dead.json" 192.0.2.1 dead.test error
 expect_jq "$tmp/dead.json" '.results[0].dns_status' "timeout" "silent zone times out"
 expect_jq "$tmp/dead.json" '.verdict.cause' "dns.failure" "no zone answered"
+expect_schema "$tmp/dead.json"
 
 # 4. Bad input exits 2 with the reason.
 for bad in 300.1.2.3 2001:db8::zz -bad-.example 'a b' 1.2.3 ''; do

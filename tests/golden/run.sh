@@ -28,6 +28,17 @@ for args in "$top"/tests/golden/cases/*.args; do
 		continue
 	fi
 	want_rc=$(cat "$dir/$name.rc" 2>/dev/null || echo 0)
+	# A JSON case must also follow its command's schema in doc/.
+	cmd=${line%% *}
+	schema=$top/doc/$cmd.schema.json
+	case " $line " in *" --json "*)
+		if [ -f "$schema" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null &&
+		    ! /usr/bin/python3 "$top/scripts/check-json.py" "$schema" "$tmp/out"; then
+			fail=$((fail + 1))
+			echo "FAIL $name: the output does not follow doc/$cmd.schema.json"
+			continue
+		fi ;;
+	esac
 	if [ "$rc" = "$want_rc" ] && cmp -s "$tmp/out" "$dir/$name.out"; then
 		pass=$((pass + 1))
 	else

@@ -231,6 +231,30 @@ class Unbound:
                 self.proc.wait()
 
 
+def load_schema():
+    """A validator for doc/spf.schema.json, or None without
+    python3-jsonschema: every document the suite gets is checked."""
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "doc")
+    store = {}
+    for name in os.listdir(doc):
+        if name.endswith(".schema.json"):
+            s = json.load(open(os.path.join(doc, name)))
+            if "$id" in s:
+                store[s["$id"]] = s
+    schema = store.get("urn:mxdoc:spf")
+    if schema is None:
+        return None
+    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+    return jsonschema.Draft202012Validator(schema, resolver=resolver)
+
+
+SCHEMA = load_schema()
+
+
 def run_test(mxdoc, port, t):
     args = [mxdoc, "spf", "--resolver", "127.0.0.1@%d" % port,
             "--timeout", "2", "--json", "--ip", str(t["host"]),
@@ -248,6 +272,11 @@ def run_test(mxdoc, port, t):
     except ValueError:
         return None, None, "exit %d, no JSON: %s" % (
             p.returncode, p.stderr.decode("latin-1")[-300:].strip())
+    if SCHEMA is not None:
+        errors = list(SCHEMA.iter_errors(doc))
+        if errors:
+            return doc.get("result"), doc.get("explanation"), \
+                "the document does not follow doc/spf.schema.json: %s" % errors[0].message
     want_rc = 0 if doc.get("result") == "pass" else 1
     if p.returncode != want_rc:
         return doc.get("result"), doc.get("explanation"), \
