@@ -1,0 +1,1051 @@
+#include "auth/audit.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "auth/spf.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/mtime.h"
+
+/* Which question an answer belongs to. */
+enum qkind {
+	Q_SPF_TXT, Q_DMARC, Q_DMARC_ORG, Q_REPORT, Q_STS_TXT, Q_STS_A,
+	Q_STS_AAAA, Q_TLSRPT, Q_MX, Q_MX_A, Q_MX_AAAA,
+};
+
+struct audit;
+
+struct aq {
+	struct audit	*a;
+	enum qkind	 kind;
+	int		 idx;
+};
+
+struct audit {
+	struct event_base	*base;
+	const struct audit_params *p;
+	struct audit_result	*r;
+	int			 pending;
+	bool			 spf_done;
+	char			 sts_host[300];
+};
+
+static void on_answer(void *arg, const struct dns_answer *ans);
+
+static void
+ask(struct audit *a, const char *name, uint16_t type, enum qkind kind,
+    int idx)
+{
+	struct aq *q = xcalloc(1, sizeof(*q));
+
+	q->a = a;
+	q->kind = kind;
+	q->idx = idx;
+	a->pending++;
+	if (dns_query(a->p->dns, name, type, on_answer, q) == NULL) {
+		struct dns_answer fake;
+
+		/* A name DNS cannot be asked: answered as an error now. */
+		memset(&fake, 0, sizeof(fake));
+		fake.status = DNS_ERROR;
+		fake.error = "the name cannot be asked";
+		fake.rcode = -1;
+		on_answer(q, &fake);
+	}
+}
+
+static void
+done_one(struct audit *a)
+{
+	if (--a->pending == 0 && a->spf_done)
+		event_base_loopbreak(a->base);
+}
+
+/* The records of a TXT answer that pass is_rec; the first is copied. */
+static int
+select_txt(const struct dns_answer *ans, bool (*is_rec)(const char *,
+    size_t), char **first, size_t *len, int *nstrings)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ans->nrr; i++) {
+		const struct dns_rr *rr = ans->rr[i];
+
+		if (!is_rec(rr->u.txt.data, rr->u.txt.len))
+			continue;
+		if (n++ == 0) {
+			*first = xstrndup(rr->u.txt.data, rr->u.txt.len);
+			if (len != NULL)
+				*len = rr->u.txt.len;
+			if (nstrings != NULL)
+				*nstrings = rr->u.txt.nstrings;
+		}
+	}
+	return n;
+}
+
+static bool
+is_spf(const char *s, size_t n)
+{
+	return spf_is_record(s, n);
+}
+
+static bool
+same_name(const char *x, const char *y)
+{
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (nx > 0 && x[nx - 1] == '.')
+		nx--;
+	if (ny > 0 && y[ny - 1] == '.')
+		ny--;
+	return nx == ny && strncasecmp(x, y, nx) == 0;
+}
+
+static void
+dmarc_found(struct audit *a, const struct dns_answer *ans, const char *at)
+{
+	struct audit_dmarc *d = &a->r->dmarc;
+	char org[256];
+	int i, k;
+
+	free(d->record);
+	d->record = NULL;
+	d->nrecords = select_txt(ans, dmarc_is_record, &d->record, NULL, NULL);
+	if (d->nrecords == 0)
+		return;
+	free(d->found_at);
+	d->found_at = xstrdup(at);
+	(void)dmarc_parse(d->record, strlen(d->record), &d->rec);
+	/* RFC 7489 7.1: a destination outside the policy domain's
+	 * organizational domain must publish
+	 * <policy-domain>._report._dmarc.<destination>. */
+	if (dmarc_org_domain(at, org) < 0)
+		snprintf(org, sizeof(org), "%s", at);
+	for (k = 0; k < 2; k++) {
+		const struct dmarc_uri *u = k == 0 ? d->rec.rua : d->rec.ruf;
+		int nu = k == 0 ? d->rec.nrua : d->rec.nruf;
+
+		for (i = 0; i < nu && d->nauth < AUDIT_REPORT_MAX; i++) {
+			struct audit_report_auth *ra;
+			char dorg[256];
+			int j;
+			bool dup = false;
+
+			if (!u[i].mailto || u[i].domain[0] == '\0')
+				continue;
+			for (j = 0; j < d->nauth; j++)
+				if (strcmp(d->auth[j].dest, u[i].domain) == 0)
+					dup = true;
+			if (dup)
+				continue;
+			ra = &d->auth[d->nauth++];
+			snprintf(ra->dest, sizeof(ra->dest), "%s", u[i].domain);
+			if (dmarc_org_domain(u[i].domain, dorg) < 0)
+				snprintf(dorg, sizeof(dorg), "%s", u[i].domain);
+			ra->external = strcasecmp(dorg, org) != 0;
+			if (!ra->external) {
+				ra->authorized = true;
+				continue;
+			}
+			ra->name = xasprintf("%s._report._dmarc.%s", at,
+			    u[i].domain);
+			ask(a, ra->name, DNS_T_TXT, Q_REPORT, d->nauth - 1);
+		}
+	}
+}
+
+static void
+mx_answer(struct audit *a, const struct dns_answer *ans)
+{
+	struct audit_mx *m = &a->r->mx;
+	int i;
+
+	m->status = ans->status;
+	m->ntotal = ans->nrr;
+	for (i = 0; i < ans->nrr; i++) {
+		const struct dns_rr *rr = ans->rr[i];
+		struct audit_mx_host *h;
+		unsigned char tmp[16];
+
+		if (rr->u.mx.host[0] == '\0') {
+			m->null_mx = true;
+			continue;
+		}
+		if (m->nhost >= AUDIT_MX_MAX)
+			continue;
+		h = &m->host[m->nhost++];
+		h->pref = rr->u.mx.pref;
+		snprintf(h->host, sizeof(h->host), "%s", rr->u.mx.host);
+		h->status_a = h->status_aaaa = DNS_NODATA;
+		if (inet_pton(AF_INET, h->host, tmp) == 1 ||
+		    inet_pton(AF_INET6, h->host, tmp) == 1 ||
+		    h->host[0] == '[') {
+			h->literal = true;
+			continue;
+		}
+		ask(a, h->host, DNS_T_A, Q_MX_A, m->nhost - 1);
+		ask(a, h->host, DNS_T_AAAA, Q_MX_AAAA, m->nhost - 1);
+	}
+}
+
+static void
+mx_addr(struct audit *a, const struct dns_answer *ans, int idx, bool v6)
+{
+	struct audit_mx_host *h = &a->r->mx.host[idx];
+	int i;
+
+	if (v6)
+		h->status_aaaa = ans->status;
+	else
+		h->status_a = ans->status;
+	if (ans->canonical != NULL && !same_name(ans->canonical, h->host)) {
+		h->cname = true;
+		snprintf(h->canonical, sizeof(h->canonical), "%s",
+		    ans->canonical);
+	}
+	for (i = 0; i < ans->nrr && h->naddr < AUDIT_ADDR_MAX; i++)
+		inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ?
+		    (const void *)&ans->rr[i]->u.aaaa :
+		    (const void *)&ans->rr[i]->u.a, h->addr[h->naddr++], 64);
+}
+
+static void
+on_answer(void *arg, const struct dns_answer *ans)
+{
+	struct aq *q = arg;
+	struct audit *a = q->a;
+	struct audit_result *r = a->r;
+	char name[600];
+	int i;
+
+	switch (q->kind) {
+	case Q_SPF_TXT:
+		r->spf.status = ans->status;
+		r->spf.ntxt = ans->nrr;
+		r->spf.nrecords = select_txt(ans, is_spf, &r->spf.record,
+		    &r->spf.record_len, &r->spf.nstrings);
+		/* Header, question, then each record: name pointer, type,
+		 * class, TTL, length, and a length byte per string. */
+		r->spf.answer_bytes = 12 + strlen(r->domain) + 2 + 4;
+		for (i = 0; i < ans->nrr; i++)
+			r->spf.answer_bytes += 12 + ans->rr[i]->u.txt.len +
+			    (size_t)ans->rr[i]->u.txt.nstrings;
+		break;
+	case Q_DMARC:
+		r->dmarc.status = ans->status;
+		dmarc_found(a, ans, r->domain);
+		if (r->dmarc.nrecords == 0 && (ans->status == DNS_OK ||
+		    ans->status == DNS_NODATA || ans->status == DNS_NXDOMAIN) &&
+		    r->dmarc.org[0] != '\0' && !same_name(r->dmarc.org,
+		    r->domain)) {
+			snprintf(name, sizeof(name), "_dmarc.%s", r->dmarc.org);
+			ask(a, name, DNS_T_TXT, Q_DMARC_ORG, 0);
+		}
+		break;
+	case Q_DMARC_ORG:
+		r->dmarc.status = ans->status;
+		dmarc_found(a, ans, r->dmarc.org);
+		r->dmarc.fallback = r->dmarc.nrecords > 0;
+		break;
+	case Q_REPORT: {
+		struct audit_report_auth *ra = &r->dmarc.auth[q->idx];
+
+		ra->status = ans->status;
+		for (i = 0; i < ans->nrr; i++)
+			if (dmarc_is_record(ans->rr[i]->u.txt.data,
+			    ans->rr[i]->u.txt.len))
+				ra->authorized = true;
+		break;
+	}
+	case Q_STS_TXT:
+		r->mta_sts.status = ans->status;
+		r->mta_sts.nrecords = select_txt(ans, mtasts_is_txt,
+		    &r->mta_sts.record, NULL, NULL);
+		if (r->mta_sts.record != NULL)
+			(void)mtasts_txt_parse(r->mta_sts.record,
+			    strlen(r->mta_sts.record), &r->mta_sts.txt);
+		break;
+	case Q_STS_A:
+	case Q_STS_AAAA:
+		/* IPv4 first: it is the one both kinds of host can reach. */
+		if (ans->nrr > 0 && (q->kind == Q_STS_A ||
+		    r->mta_sts.host_addr[0] == '\0'))
+			inet_ntop(q->kind == Q_STS_A ? AF_INET : AF_INET6,
+			    q->kind == Q_STS_A ?
+			    (const void *)&ans->rr[0]->u.a :
+			    (const void *)&ans->rr[0]->u.aaaa,
+			    r->mta_sts.host_addr,
+			    sizeof(r->mta_sts.host_addr));
+		break;
+	case Q_TLSRPT:
+		r->tls_rpt.status = ans->status;
+		r->tls_rpt.nrecords = select_txt(ans, tlsrpt_is_record,
+		    &r->tls_rpt.record, NULL, NULL);
+		if (r->tls_rpt.record != NULL)
+			(void)tlsrpt_parse(r->tls_rpt.record,
+			    strlen(r->tls_rpt.record), &r->tls_rpt.rec);
+		break;
+	case Q_MX:
+		mx_answer(a, ans);
+		break;
+	case Q_MX_A:
+	case Q_MX_AAAA:
+		mx_addr(a, ans, q->idx, q->kind == Q_MX_AAAA);
+		break;
+	}
+	free(q);
+	done_one(a);
+}
+
+static void
+on_spf(void *arg, struct spf_outcome *o)
+{
+	struct audit *a = arg;
+
+	a->r->spf.budget = o;
+	a->spf_done = true;
+	if (a->pending == 0)
+		event_base_loopbreak(a->base);
+}
+
+/* ---- The MTA-STS policy over HTTPS (RFC 8461 3.3) ------------------- */
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (buf_append(b, p, size * n) < 0)
+		return 0;	/* over 64 KiB: the fetch fails */
+	return size * n;
+}
+
+static void
+fetch_policy(struct audit *a)
+{
+	struct audit_mtasts *m = &a->r->mta_sts;
+	char errbuf[CURL_ERROR_SIZE], *connect_to = NULL;
+	struct curl_slist *list = NULL;
+	struct buf body;
+	CURL *c;
+	CURLcode rc;
+	char *ct = NULL;
+	int port = a->p->https_port > 0 ? a->p->https_port : 443;
+	long to = a->p->timeout_ms > 0 ? a->p->timeout_ms : 10000;
+
+	m->fetched = true;
+	m->url = xasprintf("https://%s/.well-known/mta-sts.txt", a->sts_host);
+	if (m->host_addr[0] == '\0') {
+		m->error = xasprintf("%s has no address (%s)", a->sts_host,
+		    "no A or AAAA record");
+		return;
+	}
+	c = curl_easy_init();
+	if (c == NULL) {
+		m->error = xstrdup("libcurl could not start");
+		return;
+	}
+	buf_init(&body, MTASTS_POLICY_MAX);
+	errbuf[0] = '\0';
+	connect_to = xasprintf(strchr(m->host_addr, ':') ? "%s:443:[%s]:%d" :
+	    "%s:443:%s:%d", a->sts_host, m->host_addr, port);
+	list = curl_slist_append(NULL, connect_to);
+	curl_easy_setopt(c, CURLOPT_URL, m->url);
+	curl_easy_setopt(c, CURLOPT_CONNECT_TO, list);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, to);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, to);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (a->p->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, a->p->ca_file);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "mxdoc");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &m->http_status);
+	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct != NULL)
+		m->content_type = xstrdup(ct);
+	if (rc == CURLE_WRITE_ERROR) {
+		m->error = xasprintf("the policy is larger than %d bytes",
+		    MTASTS_POLICY_MAX);
+	} else if (rc != CURLE_OK) {
+		m->error = xasprintf("%s: %s", curl_easy_strerror(rc),
+		    errbuf[0] ? errbuf : "-");
+		m->cert_error = rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CACERT_BADFILE ||
+		    rc == CURLE_SSL_CERTPROBLEM;
+	} else if (m->http_status != 200) {
+		m->error = xasprintf("HTTP status %ld (200 is required; "
+		    "redirects are not followed, RFC 8461 3.3)",
+		    m->http_status);
+	} else {
+		m->body_len = body.len;
+		m->body = buf_steal(&body);
+		(void)mtasts_policy_parse(m->body, m->body_len, &m->policy);
+		m->have_policy = true;
+	}
+	buf_release(&body);
+	curl_slist_free_all(list);
+	free(connect_to);
+	curl_easy_cleanup(c);
+}
+
+/* ---- Findings -------------------------------------------------------- */
+
+static struct finding *
+add(struct audit_result *r, const char *section, const char *check,
+    const char *cause, enum severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static struct finding *
+add(struct audit_result *r, const char *section, const char *check,
+    const char *cause, enum severity sev, const char *fmt, ...)
+{
+	static struct finding spare;
+	struct audit_finding *af;
+	struct buf b;
+	va_list ap;
+
+	if (r->nfinding >= AUDIT_FINDINGS_MAX) {
+		/* Past the table: written into a finding nobody reports. */
+		finding_release(&spare);
+		finding_init(&spare, "ok", SEV_OK, "-");
+		return &spare;
+	}
+	af = &r->finding[r->nfinding++];
+	af->section = section;
+	af->check = check;
+	buf_init(&b, 8192);
+	va_start(ap, fmt);
+	(void)buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	finding_init(&af->f, cause, sev, "%s", buf_cstr(&b));
+	buf_release(&b);
+	if (sev == SEV_ERROR)
+		r->errors++;
+	else if (sev == SEV_WARNING)
+		r->warnings++;
+	return &af->f;
+}
+
+static const char *
+status_words(enum dns_status s)
+{
+	switch (s) {
+	case DNS_NXDOMAIN:	return "the name does not exist";
+	case DNS_NODATA:	return "no record of that type";
+	case DNS_SERVFAIL:	return "SERVFAIL";
+	case DNS_REFUSED:	return "refused";
+	case DNS_TIMEOUT:	return "no answer in time";
+	case DNS_ERROR:		return "a DNS error";
+	default:		return "answered";
+	}
+}
+
+static bool
+dns_failed(enum dns_status s)
+{
+	return s == DNS_SERVFAIL || s == DNS_REFUSED || s == DNS_TIMEOUT ||
+	    s == DNS_ERROR;
+}
+
+/* "-all" -> its qualifier, from the term text. */
+static char
+qualifier(const char *term)
+{
+	return term[0] == '+' || term[0] == '-' || term[0] == '~' ||
+	    term[0] == '?' ? term[0] : '+';
+}
+
+static const char *
+bare(const char *term)
+{
+	return qualifier(term) == term[0] ? term + 1 : term;
+}
+
+static void
+findings_spf(struct audit_result *r)
+{
+	struct audit_spf *s = &r->spf;
+	const struct spf_outcome *o = s->budget;
+	struct spf_record *rec = NULL;
+	char reason[SPF_REASON_MAX];
+	struct finding *f;
+	int i, k, n_ptr = 0;
+	bool lookups_reported = false, parse_failed = false;
+
+	if (dns_failed(s->status)) {
+		f = add(r, "spf", "spf.dns", "dns.failure", SEV_ERROR, "the "
+		    "TXT lookup of %s failed: %s; receivers return temperror",
+		    r->domain, status_words(s->status));
+		return;
+	}
+	if (s->nrecords == 0) {
+		f = add(r, "spf", "spf.none", "smtp.unauthenticated", SEV_ERROR,
+		    "%s has no SPF record: receivers cannot tell which hosts "
+		    "send its mail", r->domain);
+		f->remedy_first = xasprintf("Publish one TXT record at %s: "
+		    "\"v=spf1 <the hosts that send its mail> -all\"",
+		    r->domain);
+		return;
+	}
+	if (s->nrecords > 1) {
+		f = add(r, "spf", "spf.multiple", "smtp.unauthenticated",
+		    SEV_ERROR, "%s has %d SPF records: receivers return "
+		    "permerror (RFC 7208 4.5)", r->domain, s->nrecords);
+		f->remedy_first = xstrdup("Merge them into one record");
+	}
+	if (spf_record_parse(s->record, s->record_len, &rec, reason) < 0) {
+		parse_failed = true;
+		f = add(r, "spf", "spf.syntax", "smtp.unauthenticated",
+		    SEV_ERROR, "the SPF record of %s is invalid: %s",
+		    r->domain, reason);
+		finding_evidence(f, "record: %s", s->record);
+		if (s->nstrings > 1)
+			finding_evidence(f, "the record is %d strings, joined "
+			    "without spaces (RFC 7208 3.3): a space missing at "
+			    "a split is a common cause", s->nstrings);
+		f->remedy_first = xasprintf("Fix the record: %s", reason);
+	}
+	if (rec != NULL) {
+		bool has_all = false;
+
+		for (i = 0; i < rec->nterm; i++) {
+			const struct spf_term *t = &rec->term[i];
+
+			if (t->kind != SPF_T_MECH || t->mech != SPF_M_ALL)
+				continue;
+			has_all = true;
+			if (t->qual == SPF_PASS) {
+				f = add(r, "spf", "spf.all",
+				    "smtp.unauthenticated", SEV_ERROR, "%s "
+				    "ends in %s: every host on the Internet "
+				    "may send as %s", r->domain, t->text,
+				    r->domain);
+				f->remedy_first = xstrdup("End the record with "
+				    "-all (or ~all while testing)");
+			} else if (t->qual == SPF_NEUTRAL) {
+				f = add(r, "spf", "spf.all",
+				    "smtp.unauthenticated", SEV_WARNING,
+				    "%s ends in ?all: the record asserts "
+				    "nothing about other hosts", r->domain);
+				f->remedy_first = xstrdup("End the record with "
+				    "-all or ~all");
+			}
+		}
+		if (!has_all && rec->redirect < 0)
+			add(r, "spf", "spf.all", "smtp.unauthenticated",
+			    SEV_INFO, "%s's record has no all and no "
+			    "redirect=: other hosts get neutral", r->domain);
+	}
+	if (s->record_len > SPF_TXT_WARN) {
+		f = add(r, "spf", "spf.size", "smtp.unauthenticated",
+		    SEV_WARNING, "the SPF record is %zu bytes, over %d: it may "
+		    "not fit a UDP answer (RFC 7208 3.4)", s->record_len,
+		    SPF_TXT_WARN);
+		f->remedy_first = xstrdup("Shorten it: move hosts into an "
+		    "include: of a subdomain, or use ip4:/ip6: ranges");
+	}
+	if (s->answer_bytes > DNS_UDP_LIMIT) {
+		f = add(r, "spf", "spf.udp", "dns.failure", SEV_WARNING,
+		    "the TXT answer for %s is about %zu bytes, over the %d of "
+		    "plain UDP: receivers must retry over TCP", r->domain,
+		    s->answer_bytes, DNS_UDP_LIMIT);
+		finding_evidence(f, "%d TXT records at %s", s->ntxt, r->domain);
+	}
+	if (o != NULL) {
+		if (o->lookups > SPF_LOOKUP_LIMIT) {
+			lookups_reported = true;
+			f = add(r, "spf", "spf.lookups", "smtp.unauthenticated",
+			    SEV_ERROR, "%s's SPF needs %d DNS lookups, over the "
+			    "limit of %d: receivers return permerror (RFC 7208 "
+			    "4.6.4)", r->domain, o->lookups, SPF_LOOKUP_LIMIT);
+			f->remedy_first = xstrdup("Remove includes you no "
+			    "longer use, replace a/mx with ip4:/ip6:, or "
+			    "split senders onto subdomains");
+		} else {
+			f = add(r, "spf", "spf.lookups", "ok", SEV_OK, "%s's "
+			    "SPF needs %d of %d DNS lookups", r->domain,
+			    o->lookups, SPF_LOOKUP_LIMIT);
+		}
+		for (i = 0; i < o->ncheck; i++)
+			finding_evidence(f, "%*s%s%s: %d", o->check[i].depth * 2,
+			    "", o->check[i].parent >= 0 ?
+			    (o->check[i].via == SPF_VIA_REDIRECT ?
+			    "redirect=" : "include:") : "", o->check[i].domain,
+			    o->check[i].dns_terms);
+		if (o->void_lookups > SPF_VOID_LIMIT) {
+			f = add(r, "spf", "spf.void", "smtp.unauthenticated",
+			    SEV_ERROR, "%d void lookups (no answer), over the "
+			    "limit of %d: receivers may return permerror",
+			    o->void_lookups, SPF_VOID_LIMIT);
+			f->remedy_first = xstrdup("Remove terms that name "
+			    "domains without records");
+		}
+		for (k = 0; k < o->nstep; k++) {
+			const struct spf_step *st = &o->step[k];
+
+			if (st->kind == SPF_STEP_TERM && st->term != NULL &&
+			    strncasecmp(bare(st->term), "ptr", 3) == 0 &&
+			    (bare(st->term)[3] == '\0' ||
+			    bare(st->term)[3] == ':' ||
+			    bare(st->term)[3] == '/') && n_ptr++ == 0) {
+				f = add(r, "spf", "spf.ptr",
+				    "smtp.unauthenticated", SEV_WARNING,
+				    "%s uses ptr, which RFC 7208 5.5 says not "
+				    "to use: slow, and some receivers skip it",
+				    st->domain);
+				f->remedy_first = xstrdup("Replace ptr with "
+				    "ip4:/ip6: or a:");
+			}
+		}
+		/* Errors deeper in the tree: an include without a record, a
+		 * loop, a broken include. */
+		for (i = 1; i < o->ncheck; i++) {
+			const struct spf_check *c = &o->check[i];
+
+			if (c->error == NULL || (c->result != SPF_PERMERROR &&
+			    c->result != SPF_TEMPERROR && c->result != SPF_NONE))
+				continue;
+			f = add(r, "spf", "spf.include", c->result ==
+			    SPF_TEMPERROR ? "dns.failure" :
+			    "smtp.unauthenticated", c->result == SPF_TEMPERROR ?
+			    SEV_WARNING : SEV_ERROR, "%s%s: %s",
+			    c->via == SPF_VIA_REDIRECT ? "redirect=" :
+			    "include:", c->domain, c->error);
+		}
+		if (o->result == SPF_PERMERROR && !lookups_reported &&
+		    !parse_failed && o->void_lookups <= SPF_VOID_LIMIT) {
+			f = add(r, "spf", "spf.permerror", "smtp.unauthenticated",
+			    SEV_ERROR, "%s's SPF record gives permerror: %s",
+			    r->domain, o->reason ? o->reason : "?");
+		}
+	}
+	spf_record_free(rec);
+}
+
+static void
+findings_dmarc(struct audit_result *r)
+{
+	struct audit_dmarc *d = &r->dmarc;
+	struct finding *f;
+	enum dmarc_policy eff;
+	int i;
+
+	if (d->nrecords == 0) {
+		if (dns_failed(d->status)) {
+			add(r, "dmarc", "dmarc.dns", "dns.failure", SEV_ERROR,
+			    "the DMARC lookup failed: %s",
+			    status_words(d->status));
+			return;
+		}
+		f = add(r, "dmarc", "dmarc.none", "smtp.unauthenticated",
+		    SEV_ERROR, "no DMARC record at _dmarc.%s%s%s: large "
+		    "receivers (Gmail, Yahoo, Microsoft) require one from bulk "
+		    "senders", r->domain, d->org[0] && !same_name(d->org,
+		    r->domain) ? " nor at _dmarc." : "", d->org[0] &&
+		    !same_name(d->org, r->domain) ? d->org : "");
+		f->remedy_first = xasprintf("Publish a TXT record at "
+		    "_dmarc.%s: \"v=DMARC1; p=none; rua=mailto:dmarc@%s\", "
+		    "then move to quarantine or reject", d->org[0] ? d->org :
+		    r->domain, d->org[0] ? d->org : r->domain);
+		return;
+	}
+	if (d->fallback) {
+		f = add(r, "dmarc", "dmarc.org_fallback", "ok", SEV_INFO,
+		    "no record at _dmarc.%s: the organizational domain's "
+		    "record at _dmarc.%s applies (RFC 7489 6.6.3)", r->domain,
+		    d->org);
+		finding_evidence(f, "record: %s", d->record);
+	}
+	if (d->nrecords > 1)
+		add(r, "dmarc", "dmarc.multiple", "smtp.unauthenticated",
+		    SEV_ERROR, "%d DMARC records at _dmarc.%s: receivers "
+		    "ignore them all (RFC 7489 6.6.3)", d->nrecords,
+		    d->found_at);
+	for (i = 0; i < d->rec.nnote; i++) {
+		const struct dmarc_note *n = &d->rec.note[i];
+
+		f = add(r, "dmarc", "dmarc.tag", n->sev == SEV_INFO ? "ok" :
+		    "smtp.unauthenticated", n->sev, "%s", n->text);
+		if (n->tag[0])
+			finding_evidence(f, "tag: %s", n->tag);
+		finding_evidence(f, "record: %s", d->record);
+	}
+	if (!d->rec.valid)
+		return;
+	eff = d->fallback && d->rec.sp != DMARC_P_UNSET &&
+	    d->rec.sp != DMARC_P_INVALID ? d->rec.sp : d->rec.p;
+	if (eff == DMARC_P_NONE || eff == DMARC_P_UNSET ||
+	    eff == DMARC_P_INVALID) {
+		f = add(r, "dmarc", "dmarc.policy", "smtp.unauthenticated",
+		    SEV_WARNING, "DMARC p=none: monitoring only; mail that "
+		    "fails SPF and DKIM alignment is still delivered");
+		f->remedy_first = xstrdup("Once the aggregate reports show "
+		    "every sender aligned, move to p=quarantine, then "
+		    "p=reject");
+	} else {
+		add(r, "dmarc", "dmarc.policy", "ok", SEV_OK, "DMARC policy "
+		    "%s%s", dmarc_policy_name(eff), d->fallback ?
+		    " (from the organizational domain)" : "");
+	}
+	if (d->rec.pct < 100 && eff != DMARC_P_NONE)
+		add(r, "dmarc", "dmarc.pct", "smtp.unauthenticated",
+		    SEV_WARNING, "pct=%d: the policy applies to %d%% of "
+		    "failing mail only (DMARCbis drops pct; t=y replaces it)",
+		    d->rec.pct, d->rec.pct);
+	if (d->rec.nrua == 0) {
+		f = add(r, "dmarc", "dmarc.rua", "smtp.unauthenticated",
+		    SEV_WARNING, "no rua=: no aggregate reports, so nobody "
+		    "sees who sends as %s", r->domain);
+		f->remedy_first = xasprintf("Add rua=mailto:dmarc@%s",
+		    d->found_at);
+	}
+	for (i = 0; i < d->nauth; i++) {
+		const struct audit_report_auth *ra = &d->auth[i];
+
+		if (!ra->external)
+			continue;
+		if (ra->authorized) {
+			add(r, "dmarc", "dmarc.report_auth", "ok", SEV_OK,
+			    "%s accepts DMARC reports for %s (%s)", ra->dest,
+			    d->found_at, ra->name);
+		} else {
+			f = add(r, "dmarc", "dmarc.report_auth",
+			    "smtp.unauthenticated", SEV_WARNING, "reports to "
+			    "%s are not authorized: no v=DMARC1 record at %s "
+			    "(RFC 7489 7.1); receivers will not send them",
+			    ra->dest, ra->name);
+			finding_evidence(f, "%s: %s", ra->name,
+			    status_words(ra->status));
+			f->remedy_first = xasprintf("Ask %s to publish TXT "
+			    "\"v=DMARC1\" at %s", ra->dest, ra->name);
+		}
+	}
+}
+
+static void
+findings_mtasts(struct audit_result *r)
+{
+	struct audit_mtasts *m = &r->mta_sts;
+	struct audit_mx *mx = &r->mx;
+	struct finding *f;
+	int i, j, uncovered = 0;
+
+	if (m->nrecords == 0) {
+		if (dns_failed(m->status))
+			add(r, "mta_sts", "mta_sts.dns", "dns.failure",
+			    SEV_WARNING, "the _mta-sts TXT lookup failed: %s",
+			    status_words(m->status));
+		else
+			add(r, "mta_sts", "mta_sts.none", "ok", SEV_INFO,
+			    "no MTA-STS record at _mta-sts.%s: senders use "
+			    "TLS only opportunistically", r->domain);
+		return;
+	}
+	if (m->nrecords > 1)
+		add(r, "mta_sts", "mta_sts.record", "tls.unavailable",
+		    SEV_ERROR, "%d v=STSv1 records at _mta-sts.%s: senders "
+		    "ignore MTA-STS (RFC 8461 3.1)", m->nrecords, r->domain);
+	for (i = 0; i < m->txt.nnote; i++)
+		add(r, "mta_sts", "mta_sts.record", "tls.unavailable",
+		    m->txt.note[i].sev, "_mta-sts.%s: %s", r->domain,
+		    m->txt.note[i].text);
+	if (m->error != NULL) {
+		f = add(r, "mta_sts", "mta_sts.fetch", m->cert_error ?
+		    "tls.certificate" : "tls.unavailable", SEV_ERROR,
+		    "the MTA-STS policy cannot be fetched: %s", m->error);
+		finding_evidence(f, "url: %s", m->url);
+		if (m->host_addr[0])
+			finding_evidence(f, "address: %s", m->host_addr);
+		return;
+	}
+	if (!m->have_policy)
+		return;
+	if (m->content_type != NULL && strncasecmp(m->content_type,
+	    "text/plain", 10) != 0)
+		add(r, "mta_sts", "mta_sts.policy", "tls.unavailable",
+		    SEV_WARNING, "the policy is served as %s; RFC 8461 3.2 "
+		    "asks for text/plain", m->content_type);
+	for (i = 0; i < m->policy.nnote; i++)
+		add(r, "mta_sts", "mta_sts.policy", m->policy.note[i].sev ==
+		    SEV_INFO ? "ok" : "tls.unavailable", m->policy.note[i].sev,
+		    "policy: %s", m->policy.note[i].text);
+	if (!m->policy.valid)
+		return;
+	if (m->policy.mode == MTASTS_MODE_TESTING)
+		add(r, "mta_sts", "mta_sts.mode", "tls.unavailable",
+		    SEV_WARNING, "MTA-STS mode testing: failures are reported "
+		    "(TLS-RPT) but mail is still delivered without TLS");
+	else if (m->policy.mode == MTASTS_MODE_NONE)
+		add(r, "mta_sts", "mta_sts.mode", "ok", SEV_INFO, "MTA-STS "
+		    "mode none: the policy is being withdrawn");
+	else
+		add(r, "mta_sts", "mta_sts.mode", "ok", SEV_OK, "MTA-STS "
+		    "mode enforce, max_age %ld", m->policy.max_age);
+	if (m->policy.mode == MTASTS_MODE_NONE)
+		return;
+	for (i = 0; i < mx->nhost; i++) {
+		bool ok = false;
+
+		for (j = 0; j < m->policy.nmx && !ok; j++)
+			ok = mtasts_mx_match(m->policy.mx[j], mx->host[i].host);
+		if (ok)
+			continue;
+		uncovered++;
+		f = add(r, "mta_sts", "mta_sts.mx", "tls.certificate",
+		    m->policy.mode == MTASTS_MODE_ENFORCE ? SEV_ERROR :
+		    SEV_WARNING, "MX %s is not in the MTA-STS policy%s",
+		    mx->host[i].host, m->policy.mode == MTASTS_MODE_ENFORCE ?
+		    ": senders that apply MTA-STS will not deliver to it" :
+		    " (mode testing: reported, still delivered)");
+		for (j = 0; j < m->policy.nmx; j++)
+			finding_evidence(f, "mx: %s", m->policy.mx[j]);
+		f->remedy_first = xasprintf("Add \"mx: %s\" to the policy, "
+		    "then change id= in _mta-sts.%s", mx->host[i].host,
+		    r->domain);
+	}
+	if (uncovered == 0 && mx->nhost > 0)
+		add(r, "mta_sts", "mta_sts.mx", "ok", SEV_OK, "every MX "
+		    "matches the policy's mx: patterns");
+}
+
+static void
+findings_tlsrpt(struct audit_result *r)
+{
+	struct audit_tlsrpt *t = &r->tls_rpt;
+	int i;
+
+	if (t->nrecords == 0) {
+		if (dns_failed(t->status))
+			add(r, "tls_rpt", "tls_rpt.dns", "dns.failure",
+			    SEV_WARNING, "the _smtp._tls TXT lookup failed: %s",
+			    status_words(t->status));
+		else
+			add(r, "tls_rpt", "tls_rpt.none", "ok", SEV_INFO,
+			    "no TLS-RPT record at _smtp._tls.%s: senders "
+			    "cannot report TLS failures", r->domain);
+		return;
+	}
+	if (t->nrecords > 1)
+		add(r, "tls_rpt", "tls_rpt.record", "tls.unavailable",
+		    SEV_ERROR, "%d v=TLSRPTv1 records at _smtp._tls.%s: "
+		    "reporters ignore them (RFC 8460 3)", t->nrecords,
+		    r->domain);
+	for (i = 0; i < t->rec.nnote; i++)
+		add(r, "tls_rpt", "tls_rpt.record", "tls.unavailable",
+		    t->rec.note[i].sev, "_smtp._tls.%s: %s", r->domain,
+		    t->rec.note[i].text);
+	if (t->rec.valid && t->nrecords == 1)
+		add(r, "tls_rpt", "tls_rpt.record", "ok", SEV_OK, "TLS-RPT "
+		    "reports go to %s", t->rec.rua[0]);
+}
+
+static void
+findings_mx(struct audit_result *r)
+{
+	struct audit_mx *m = &r->mx;
+	struct finding *f;
+	int i, bad = 0;
+
+	if (dns_failed(m->status)) {
+		add(r, "mx", "mx.dns", "dns.failure", SEV_ERROR, "the MX "
+		    "lookup of %s failed: %s", r->domain,
+		    status_words(m->status));
+		return;
+	}
+	if (m->status == DNS_NXDOMAIN) {
+		add(r, "mx", "mx.none", "dns.nxdomain", SEV_ERROR, "%s does "
+		    "not exist", r->domain);
+		return;
+	}
+	if (m->null_mx) {
+		f = add(r, "mx", "mx.null", "dns.no_mail", SEV_WARNING, "%s "
+		    "publishes a null MX: it takes no mail, and receivers may "
+		    "refuse mail from it (RFC 7505 4.2)", r->domain);
+		if (m->nhost > 0)
+			finding_evidence(f, "a null MX must be the only MX, "
+			    "but %d others are listed", m->nhost);
+		return;
+	}
+	if (m->nhost == 0) {
+		add(r, "mx", "mx.none", "ok", SEV_INFO, "%s has no MX: mail "
+		    "goes to its A/AAAA address (RFC 5321 5.1)", r->domain);
+		return;
+	}
+	for (i = 0; i < m->nhost; i++) {
+		const struct audit_mx_host *h = &m->host[i];
+
+		if (h->literal) {
+			bad++;
+			f = add(r, "mx", "mx.ip_literal", "dns.no_mail",
+			    SEV_ERROR, "MX %s is an IP address: an MX must "
+			    "name a host (RFC 5321 5.1)", h->host);
+			f->remedy_first = xasprintf("Name a host with an A "
+			    "record for %s instead", h->host);
+			continue;
+		}
+		if (h->cname) {
+			bad++;
+			f = add(r, "mx", "mx.cname", "dns.no_mail",
+			    SEV_WARNING, "MX %s is an alias (CNAME) of %s: "
+			    "RFC 2181 10.3 forbids it and some senders fail",
+			    h->host, h->canonical);
+			f->remedy_first = xasprintf("Point the MX at %s "
+			    "directly", h->canonical);
+		}
+		if (h->naddr == 0) {
+			bad++;
+			f = add(r, "mx", "mx.no_address", dns_failed(
+			    h->status_a) ? "dns.failure" : "dns.no_mail",
+			    SEV_ERROR, "MX %s has no address: A %s, AAAA %s",
+			    h->host, status_words(h->status_a),
+			    status_words(h->status_aaaa));
+		}
+	}
+	if (bad == 0) {
+		f = add(r, "mx", "mx.hosts", "ok", SEV_OK, "%d MX host%s, "
+		    "each with an address", m->nhost, m->nhost == 1 ? "" :
+		    "s");
+		for (i = 0; i < m->nhost; i++)
+			finding_evidence(f, "%d %s", m->host[i].pref,
+			    m->host[i].host);
+	}
+}
+
+static void
+verdict(struct audit_result *r)
+{
+	const struct audit_finding *worst = NULL;
+	int i;
+
+	for (i = 0; i < r->nfinding; i++)
+		if (r->finding[i].f.severity >= SEV_WARNING &&
+		    (worst == NULL || r->finding[i].f.severity >
+		    worst->f.severity))
+			worst = &r->finding[i];
+	if (worst == NULL) {
+		finding_init(&r->verdict, "ok", SEV_OK, "%s: SPF, DMARC, "
+		    "MTA-STS, TLS-RPT and MX show no problem", r->domain);
+		return;
+	}
+	finding_init(&r->verdict, worst->f.cause->id, worst->f.severity,
+	    "%s: %d error%s, %d warning%s; first: %s", r->domain, r->errors,
+	    r->errors == 1 ? "" : "s", r->warnings, r->warnings == 1 ? "" :
+	    "s", worst->f.summary);
+	if (worst->f.remedy_first != NULL)
+		r->verdict.remedy_first = xstrdup(worst->f.remedy_first);
+	for (i = 0; i < r->nfinding; i++)
+		if (r->finding[i].f.severity >= SEV_WARNING)
+			finding_evidence(&r->verdict, "%s: %s",
+			    r->finding[i].check, r->finding[i].f.summary);
+}
+
+/* ---- Running -------------------------------------------------------- */
+
+struct audit_result *
+audit_run(struct event_base *base, const struct audit_params *p, char **err)
+{
+	struct audit a;
+	struct audit_result *r;
+	struct spf_params sp;
+	struct spf_eval *ev;
+	char name[600];
+	int64_t t0 = mtime_mono_us();
+	size_t n = strlen(p->domain);
+
+	if (n == 0 || n > 253 || !spf_name_ok(p->domain, false)) {
+		*err = xasprintf("'%s' is not a domain name", p->domain);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->domain = xstrndup(p->domain, p->domain[n - 1] == '.' ? n - 1 : n);
+	memset(&a, 0, sizeof(a));
+	a.base = base;
+	a.p = p;
+	a.r = r;
+	if (dmarc_org_domain(r->domain, r->dmarc.org) < 0)
+		r->dmarc.org[0] = '\0';
+	snprintf(a.sts_host, sizeof(a.sts_host), "mta-sts.%s", r->domain);
+
+	/* The SPF budget walk: a client that matches nothing, every
+	 * include followed. */
+	memset(&sp, 0, sizeof(sp));
+	sp.dns = p->dns;
+	sp.ip = "192.0.2.1";
+	sp.domain = r->domain;
+	sp.budget = true;
+	sp.deadline_ms = p->spf_deadline_ms;
+	ev = spf_eval_start(base, &sp, on_spf, &a, err);
+	if (ev == NULL) {
+		free(*err);
+		*err = NULL;
+		a.spf_done = true;
+	}
+	ask(&a, r->domain, DNS_T_TXT, Q_SPF_TXT, 0);
+	snprintf(name, sizeof(name), "_dmarc.%s", r->domain);
+	ask(&a, name, DNS_T_TXT, Q_DMARC, 0);
+	snprintf(name, sizeof(name), "_mta-sts.%s", r->domain);
+	ask(&a, name, DNS_T_TXT, Q_STS_TXT, 0);
+	ask(&a, a.sts_host, DNS_T_A, Q_STS_A, 0);
+	ask(&a, a.sts_host, DNS_T_AAAA, Q_STS_AAAA, 0);
+	snprintf(name, sizeof(name), "_smtp._tls.%s", r->domain);
+	ask(&a, name, DNS_T_TXT, Q_TLSRPT, 0);
+	ask(&a, r->domain, DNS_T_MX, Q_MX, 0);
+	/* Every query ends by its timeout and the walk by its deadline:
+	 * the loop ends when the last of them has answered. */
+	while (a.pending > 0 || !a.spf_done)
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			break;
+	if (r->mta_sts.nrecords > 0)
+		fetch_policy(&a);
+	findings_spf(r);
+	findings_dmarc(r);
+	findings_mtasts(r);
+	findings_tlsrpt(r);
+	findings_mx(r);
+	verdict(r);
+	r->duration_ms = mtime_ms(t0, mtime_mono_us());
+	return r;
+}
+
+struct audit_result *
+audit_free(struct audit_result *r)
+{
+	int i;
+
+	if (r == NULL)
+		return NULL;
+	free(r->domain);
+	free(r->spf.record);
+	spf_outcome_free(r->spf.budget);
+	free(r->dmarc.found_at);
+	free(r->dmarc.record);
+	for (i = 0; i < r->dmarc.nauth; i++)
+		free(r->dmarc.auth[i].name);
+	free(r->mta_sts.record);
+	free(r->mta_sts.url);
+	free(r->mta_sts.content_type);
+	free(r->mta_sts.error);
+	free(r->mta_sts.body);
+	free(r->tls_rpt.record);
+	for (i = 0; i < r->nfinding; i++)
+		finding_release(&r->finding[i].f);
+	finding_release(&r->verdict);
+	free(r);
+	return NULL;
+}

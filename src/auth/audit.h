@@ -1,0 +1,153 @@
+/*
+ * audit.h - the domain audit behind `mxdoc auth DOMAIN`: SPF (one record,
+ * its syntax, the lookup budget counted through every include, void
+ * lookups, the all qualifier, ptr, record and answer sizes), DMARC (the
+ * record at _dmarc.DOMAIN or the organizational domain's, every tag, the
+ * authorization of external report destinations, RFC 7489 7.1), MTA-STS
+ * (the TXT record, the policy fetched over HTTPS, its mx: patterns against
+ * the real MX set), TLS-RPT, and MX sanity (CNAME targets, IP literals,
+ * missing addresses, null MX).
+ *
+ * audit_run() asks every question at once on the caller's event loop
+ * through the caller's resolver and runs the loop until the last answer
+ * (each query has the resolver's timeout, the SPF walk its deadline). The
+ * MTA-STS policy is then fetched with libcurl, alone, with its own
+ * timeout, through the address mxdoc's resolver gave for mta-sts.DOMAIN
+ * (CURLOPT_CONNECT_TO), so tests reach a loopback server. The result owns
+ * every string; findings are plain struct finding with the section and
+ * check id they belong to (doc/auth.md lists the ids).
+ */
+#ifndef MXDOC_AUTH_AUDIT_H
+#define MXDOC_AUTH_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth/dmarc.h"
+#include "auth/mtasts.h"
+#include "auth/spf_eval.h"
+#include "auth/tlsrpt.h"
+#include "classify/finding.h"
+#include "dns/resolver.h"
+
+struct event_base;
+
+#define AUDIT_FINDINGS_MAX	96
+#define AUDIT_MX_MAX		16
+#define AUDIT_ADDR_MAX		4
+#define AUDIT_REPORT_MAX	16
+#define SPF_TXT_WARN		450	/* bytes of record: RFC 7208 3.4 */
+#define DNS_UDP_LIMIT		512
+
+struct audit_params {
+	struct dns	*dns;
+	const char	*domain;
+	const char	*ca_file;	/* PEM CAs for the policy host; NULL:
+					 * the system's */
+	int		 https_port;	/* the policy host's port; 0: 443 */
+	int		 timeout_ms;	/* the HTTPS fetch; 0: 10000 */
+	int		 spf_deadline_ms;	/* 0: spf_eval's default */
+};
+
+struct audit_finding {
+	const char	*section;	/* "spf", "dmarc", "mta_sts", ... */
+	const char	*check;		/* "spf.lookups" */
+	struct finding	 f;
+};
+
+struct audit_spf {
+	enum dns_status	 status;	/* of TXT DOMAIN */
+	int		 ntxt;		/* TXT records at the name */
+	int		 nrecords;	/* of them SPF */
+	char		*record;	/* the first SPF record, or NULL */
+	size_t		 record_len;
+	int		 nstrings;	/* its character-strings */
+	size_t		 answer_bytes;	/* estimated size of the TXT answer */
+	struct spf_outcome *budget;	/* the budget walk, or NULL */
+};
+
+struct audit_report_auth {
+	char		 dest[DMARC_URI_MAX];	/* the destination's domain */
+	char		*name;		/* the TXT name asked */
+	bool		 external;
+	enum dns_status	 status;
+	bool		 authorized;
+};
+
+struct audit_dmarc {
+	enum dns_status	 status;	/* of the last TXT asked */
+	char		 org[256];	/* organizational domain, or "" */
+	char		*found_at;	/* the domain whose record applies */
+	bool		 fallback;	/* found at the organizational domain */
+	int		 nrecords;
+	char		*record;
+	struct dmarc_record rec;
+	int		 nauth;
+	struct audit_report_auth auth[AUDIT_REPORT_MAX];
+};
+
+struct audit_mtasts {
+	enum dns_status	 status;	/* of TXT _mta-sts.DOMAIN */
+	int		 nrecords;
+	char		*record;
+	struct mtasts_txt txt;
+	char		 host_addr[64];	/* mta-sts.DOMAIN's address, or "" */
+	bool		 fetched;	/* a fetch was tried */
+	char		*url;
+	long		 http_status;	/* 0 without a reply */
+	char		*content_type;
+	char		*error;		/* why the fetch failed, or NULL */
+	bool		 cert_error;
+	char		*body;		/* the policy text, or NULL */
+	size_t		 body_len;
+	bool		 have_policy;
+	struct mtasts_policy policy;
+};
+
+struct audit_tlsrpt {
+	enum dns_status	 status;
+	int		 nrecords;
+	char		*record;
+	struct tlsrpt_record rec;
+};
+
+struct audit_mx_host {
+	int		 pref;
+	char		 host[256];	/* "" for the null MX */
+	char		 canonical[256];	/* after CNAMEs */
+	bool		 cname;
+	bool		 literal;	/* the name is an IP address */
+	enum dns_status	 status_a, status_aaaa;
+	int		 naddr;
+	char		 addr[AUDIT_ADDR_MAX][64];
+};
+
+struct audit_mx {
+	enum dns_status	 status;
+	bool		 null_mx;
+	int		 nhost;
+	int		 ntotal;	/* MX records in the answer */
+	struct audit_mx_host host[AUDIT_MX_MAX];
+};
+
+struct audit_result {
+	char		*domain;
+	struct audit_spf spf;
+	struct audit_dmarc dmarc;
+	struct audit_mtasts mta_sts;
+	struct audit_tlsrpt tls_rpt;
+	struct audit_mx	 mx;
+	int		 nfinding;
+	struct audit_finding finding[AUDIT_FINDINGS_MAX];
+	struct finding	 verdict;
+	int		 errors, warnings;
+	double		 duration_ms;
+};
+
+/* Audits p->domain. Returns the result (the caller frees it), or NULL
+ * with *err (owned) when it cannot start: no resolver, a bad domain. */
+struct audit_result *audit_run(struct event_base *base,
+		    const struct audit_params *p, char **err);
+struct audit_result *audit_free(struct audit_result *r);
+
+#endif
