@@ -24,7 +24,7 @@ extern const struct cmd_entry cmd_logs_entry;
 
 enum {
 	OPT_SINCE = OPT_FIRST_LOCAL, OPT_UNTIL, OPT_DOMAIN, OPT_CAUSE,
-	OPT_MESSAGE, OPT_YEAR, OPT_TZ,
+	OPT_MESSAGE, OPT_YEAR, OPT_TZ, OPT_ESCALATE,
 };
 
 #define TEXT_DESTS	20
@@ -48,9 +48,13 @@ static const char help[] =
 "                         each file's modification time)\n"
 "  --tz ZONE              the zone of stamps without one: local (default),\n"
 "                         UTC, +0100\n"
+"  --escalate DOMAIN      Markdown for a provider's support case about\n"
+"                         DOMAIN (recipients at or under it, or its hosts)\n"
 "\n"
 "Postfix, Exim, Sendmail and OpenSMTPD lines are recognised per line, so\n"
-"mixed syslog files work. -v lists the line numbers of unparsed lines.\n";
+"mixed syslog files work; Exchange message tracking logs and Exchange\n"
+"Online message trace exports (CSV) by their header. -v lists the line\n"
+"numbers of unparsed lines.\n";
 
 /* RFC 3339 UTC to the second, as logs give it. */
 static void
@@ -232,7 +236,7 @@ step_event(const struct logs_step *s)
 
 static void
 render_json(const struct logs_result *r, const struct finding *v,
-    const char *message)
+    const char *message, const char *scope)
 {
 	struct buf b;
 	struct jw *w;
@@ -266,7 +270,7 @@ render_json(const struct logs_result *r, const struct finding *v,
 	jw_int(w, "messages", (int64_t)r->messages);
 	jw_int(w, "destinations", (int64_t)r->ndests);
 	jw_obj_begin(w, "dialects");
-	for (i = LOG_D_POSTFIX; i <= LOG_D_OPENSMTPD; i++)
+	for (i = LOG_D_POSTFIX; i < LOG_D_NUM; i++)
 		jw_int(w, log_dialect_name((enum log_dialect)i),
 		    (int64_t)r->dialect[i]);
 	jw_obj_end(w);
@@ -315,6 +319,17 @@ render_json(const struct logs_result *r, const struct finding *v,
 		jw_obj_end(w);
 	} else
 		jw_null(w, "message");
+	if (scope != NULL) {
+		char *md = logs_escalation(r, scope, v);
+
+		jw_obj_begin(w, "escalation");
+		jw_str(w, "scope", scope);
+		jw_int(w, "recipients", (int64_t)r->scope_rcpts);
+		jw_int(w, "messages", (int64_t)r->scope_messages);
+		jw_str(w, "markdown", md);
+		jw_obj_end(w);
+		free(md);
+	}
 	jw_obj_end(w);
 	fwrite(b.data, 1, b.len, stdout);
 	jw_free(w);
@@ -588,6 +603,7 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ "message", required_argument, NULL, OPT_MESSAGE },
 		{ "year", required_argument, NULL, OPT_YEAR },
 		{ "tz", required_argument, NULL, OPT_TZ },
+		{ "escalate", required_argument, NULL, OPT_ESCALATE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct logs_params p;
@@ -650,6 +666,13 @@ run(int argc, char **argv, struct cli_globals *g)
 				return cli_usage_error("logs", "--message takes "
 				    "a queue id or a Message-ID");
 			p.message = optarg;
+			break;
+		case OPT_ESCALATE:
+			if (optarg[0] == '\0' || strlen(optarg) > 253 ||
+			    strpbrk(optarg, " @<>\t|`") != NULL)
+				return cli_usage_error("logs", "--escalate takes "
+				    "a domain: '%s'", optarg);
+			p.scope = optarg;
 			break;
 		case OPT_YEAR:
 			if (cli_parse_int(optarg, 1970, 9999, &val) < 0)
@@ -720,8 +743,13 @@ run(int argc, char **argv, struct cli_globals *g)
 	r = logs_finish(l);
 	logs_verdict(r, &v);
 	if (g->json)
-		render_json(r, &v, p.message);
-	else
+		render_json(r, &v, p.message, p.scope);
+	else if (p.scope != NULL) {
+		char *md = logs_escalation(r, p.scope, &v);
+
+		fputs(md, stdout);
+		free(md);
+	} else
 		render_text(r, &v, g, p.message);
 	if (rc == EXIT_OK)
 		rc = v.severity >= SEV_WARNING ? EXIT_PROBLEM : EXIT_OK;

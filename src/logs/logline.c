@@ -31,6 +31,7 @@ log_dialect_name(enum log_dialect d)
 	case LOG_D_EXIM:	return "exim";
 	case LOG_D_SENDMAIL:	return "sendmail";
 	case LOG_D_OPENSMTPD:	return "opensmtpd";
+	case LOG_D_EXCHANGE:	return "exchange";
 	default:		return "none";
 	}
 }

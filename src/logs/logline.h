@@ -33,6 +33,8 @@ enum log_dialect {
 	LOG_D_EXIM,
 	LOG_D_SENDMAIL,
 	LOG_D_OPENSMTPD,
+	LOG_D_EXCHANGE,
+	LOG_D_NUM,
 };
 
 enum log_ev_kind {
@@ -75,6 +77,8 @@ struct log_event {
 	bool		 have_delays;
 	bool		 retry_skip;	/* Exim "retry time not reached": no
 					 * attempt was made */
+	bool		 multi;		/* Exchange: several recipients ("a;b")
+					 * to split (logs_exchange_next) */
 	const char	*cause_hint;	/* a cause id the dialect knows for a
 					 * local failure, or NULL: classify */
 };
@@ -94,6 +98,41 @@ void	logs_postfix_parse(struct sv prog, const char *p, size_t n,
 void	logs_exim_parse(const char *p, size_t n, struct log_event *ev);
 void	logs_sendmail_parse(const char *p, size_t n, struct log_event *ev);
 void	logs_opensmtpd_parse(const char *p, size_t n, struct log_event *ev);
+
+/* Exchange (exchange.c): the columns a header names. A file is read as
+ * Exchange from its "#Fields:" line, a trace export's header line, or a
+ * first line in the tracking log's shape ("2024-01-25T15:16:09.843Z,"). */
+#define EXCH_COLS_MAX	64
+enum exch_kind { EXCH_NONE, EXCH_TRACKING, EXCH_TRACE };
+enum exch_col {
+	EXF_TIME, EXF_EVENT, EXF_RCPT, EXF_TEXT, EXF_QID, EXF_QID2, EXF_MSGID,
+	EXF_HOST, EXF_IP, EXF_FROM, EXF_SIZE, EXF_CONNECTOR, EXF_NUM
+};
+struct exch_fields {
+	enum exch_kind	 kind;
+	int		 ncols;
+	signed char	 col[EXF_NUM];	/* column of each, -1: none */
+};
+/* A "#Fields:" line or a trace export's header: fills xf, true if it is
+ * one (a time and an event or status column at least). */
+bool	logs_exchange_header(const char *p, size_t n, struct exch_fields *xf);
+/* The default column order of a tracking log without header. */
+void	logs_exchange_default(struct exch_fields *xf);
+/* Whether a line looks like a tracking record ("2024-..T..Z,"). */
+bool	logs_exchange_headerless(const char *p, size_t n);
+/* One record in the columns of xf. */
+void	logs_exchange_parse(const struct exch_fields *xf, const char *p,
+	    size_t n, struct log_event *ev);
+/* A record for several recipients (ev->multi): *one gets the next one,
+ * with its own status where the record gives one per recipient. rcpts
+ * starts as ev->rcpt; texts as ev->text when logs_exchange_per_rcpt(),
+ * else empty. False when none is left. */
+bool	logs_exchange_next(struct sv *rcpts, struct sv *texts,
+	    const struct log_event *ev, struct log_event *one);
+bool	logs_exchange_per_rcpt(const struct log_event *ev);
+/* Exchange's stamps: ISO 8601 (UTC when no zone) or en-US
+ * "9/5/2022 6:10:13 PM" (UTC). 0, or -1 when v is none. */
+int	logs_exchange_time(struct sv v, int64_t *us);
 
 /* Resets ev to an "other" event with no fields. */
 void	log_event_clear(struct log_event *ev);

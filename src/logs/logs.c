@@ -79,6 +79,8 @@ struct logs {
 	size_t			 nall;
 	struct cause_acc	*causes;	/* nall entries */
 	size_t			 capunparsed, capfiles, capsteps;
+	struct exch_fields	 exf;		/* Exchange columns, this file */
+	struct htab		 scope_rcpts, scope_qids;
 	char			*match[LOGS_MATCH_MAX];	/* --message qids */
 	int			 nmatch;
 	bool			 finished;
@@ -123,6 +125,55 @@ sample_free(struct logs_sample *s)
 {
 	free(s->qid);
 	free(s->msgid);
+}
+
+static void
+set_release(struct htab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		if (t->e[i].h != 0)
+			free(t->e[i].v);
+	ht_release(t);
+}
+
+/* Adds v (lower case) to a set; true when it was new. */
+static bool
+set_add(struct htab *t, struct sv v, bool *capped)
+{
+	char low[512], *k;
+	size_t i, n = v.n < sizeof(low) ? v.n : sizeof(low);
+	uint64_t h;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)v.p[i]);
+	h = ht_hash(low, n);
+	if (ht_find(t, low, n, h) != NULL)
+		return false;
+	if (t->n >= LOGS_SCOPE_SET_MAX) {
+		*capped = true;
+		return false;
+	}
+	k = xmalloc(n + 1);
+	memcpy(k, low, n);
+	k[n] = '\0';
+	ht_insert(t, k, n, h, k);
+	return true;
+}
+
+bool
+logs_in_scope(const char *scope, const char *d, size_t n)
+{
+	size_t sn = strlen(scope);
+
+	while (n > 0 && d[n - 1] == '.')
+		n--;
+	if (sn == 0 || n < sn || strncasecmp(d + n - sn, scope, sn) != 0)
+		return false;
+	return n == sn || d[n - sn - 1] == '.';
 }
 
 struct logs *
@@ -195,6 +246,8 @@ logs_free(struct logs *l)
 	free(l->r.steps);
 	for (j = 0; j < l->nmatch; j++)
 		free(l->match[j]);
+	set_release(&l->scope_rcpts);
+	set_release(&l->scope_qids);
 	free(l);
 	return NULL;
 }
@@ -463,9 +516,29 @@ norm_key(struct sv t, char *out)
 				continue;
 			}
 		} else if (c == '[') {
+			bool dot = false, name = true;
+
 			for (j = i + 1; j < t.n && j < i + 48 && ip_char(t.p[j]);
 			    j++)
 				;
+			if (j < t.n && j > i + 1 && t.p[j] != ']') {
+				/* "[BN8NAM11FT066.eop-nam11.prod.protection.
+				 * outlook.com]": the answering host's name,
+				 * as Microsoft and others quote it */
+				for (j = i + 1; j < t.n && j < i + 100 &&
+				    t.p[j] != ']'; j++) {
+					dot |= t.p[j] == '.';
+					name &= isalnum((unsigned char)t.p[j]) ||
+					    t.p[j] == '.' || t.p[j] == '-';
+				}
+				if (j < t.n && t.p[j] == ']' && dot && name) {
+					memcpy(out + k, "[]", 2);
+					k += 2;
+					i = j + 1;
+					continue;
+				}
+				j = i;
+			}
 			if (j < t.n && j > i + 1 && t.p[j] == ']') {
 				/* Postfix's "host[ip]": the host goes too */
 				while (k > 0 && (isalnum((unsigned char)out[k - 1]) ||
@@ -754,8 +827,43 @@ seen(int64_t *first, int64_t *last, int64_t us)
 		*last = us;
 }
 
+/* A CSV field's doubled quotes, undone into out (cap bytes). */
+static struct sv
+csv_unquote(struct sv v, char *out, size_t cap)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < v.n && k < cap; i++) {
+		out[k++] = v.p[i];
+		if (v.p[i] == '"' && i + 1 < v.n && v.p[i + 1] == '"')
+			i++;
+	}
+	return sv_make(out, k);
+}
+
+static void one_rcpt_(struct logs *, const struct log_event *, struct sv,
+    struct msg *);
+
 static void
 one_rcpt(struct logs *l, const struct log_event *ev, struct sv rcpt,
+    struct msg *m)
+{
+	char tb[LOGS_REPLY_TEXT_MAX * 4], rb[LOGS_REPLY_TEXT_MAX * 4];
+	struct log_event x;
+
+	if (ev->dialect != LOG_D_EXCHANGE || ev->status == LOG_ST_SENT ||
+	    logs_find(ev->text, "\"\"") < 0) {
+		one_rcpt_(l, ev, rcpt, m);
+		return;
+	}
+	x = *ev;
+	x.text = csv_unquote(ev->text, tb, sizeof(tb));
+	x.reply = csv_unquote(ev->reply, rb, sizeof(rb));
+	one_rcpt_(l, &x, rcpt, m);
+}
+
+static void
+one_rcpt_(struct logs *l, const struct log_event *ev, struct sv rcpt,
     struct msg *m)
 {
 	struct sv dom = logs_addr_domain(rcpt);
@@ -765,6 +873,11 @@ one_rcpt(struct logs *l, const struct log_event *ev, struct sv rcpt,
 	bool fresh = false, fail = ev->status != LOG_ST_SENT;
 
 	if (l->p.domain != NULL && !sv_eq_ci(dom, l->p.domain)) {
+		l->r.filtered++;
+		return;
+	}
+	if (l->p.scope != NULL && !logs_in_scope(l->p.scope, dom.p, dom.n) &&
+	    !logs_in_scope(l->p.scope, ev->relay_host.p, ev->relay_host.n)) {
 		l->r.filtered++;
 		return;
 	}
@@ -803,6 +916,12 @@ one_rcpt(struct logs *l, const struct log_event *ev, struct sv rcpt,
 		size_t i;
 
 		seen(&d->first_fail_us, &d->last_fail_us, ev->time_us);
+		if (l->p.scope != NULL) {
+			l->r.scope_rcpts += set_add(&l->scope_rcpts, rcpt,
+			    &l->r.scope_capped);
+			l->r.scope_messages += set_add(&l->scope_qids, ev->qid,
+			    &l->r.scope_capped);
+		}
 		for (i = 0; i < d->ncauses; i++)
 			if (d->causes[i].cause == c)
 				break;
@@ -930,6 +1049,9 @@ event(struct logs *l, const struct log_event *ev)
 		return;
 	}
 	m = ev->qid.n > 0 ? msg_get(l, ev->qid, true) : NULL;
+	if (m != NULL && m->msgid == NULL && ev->msgid.n > 0)
+		m->msgid = xstrndup(ev->msgid.p, ev->msgid.n > 998 ? 998 :
+		    ev->msgid.n);	/* Exchange: on every record */
 	if (ev->dialect == LOG_D_SENDMAIL && ev->rcpt.n > 0 &&
 	    memchr(ev->rcpt.p, ',', ev->rcpt.n) != NULL) {
 		struct sv list = ev->rcpt;
@@ -940,6 +1062,17 @@ event(struct logs *l, const struct log_event *ev)
 			if (one.n > 0)
 				one_rcpt(l, ev, one, m);
 		}
+		return;
+	}
+	if (ev->multi) {
+		struct sv list = ev->rcpt, texts = sv_make(NULL, 0);
+		struct log_event one;
+
+		if (logs_exchange_per_rcpt(ev))
+			texts = ev->text;
+		while (logs_exchange_next(&list, &texts, ev, &one))
+			if (one.kind == LOG_EV_DELIVERY)
+				one_rcpt(l, &one, one.rcpt, m);
 		return;
 	}
 	one_rcpt(l, ev, ev->rcpt, m);
@@ -955,7 +1088,29 @@ logs_feed_line(struct logs *l, const char *line, size_t n)
 	l->r.lines++;
 	if (!l->t_started)
 		logs_begin_file(l, "-", mtime_wall_us() / 1000000, false);
-	logline_parse(&l->t, line, n, &ev);
+	if (l->lineno == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+		line += 3;		/* a BOM, as Export-Csv writes */
+		n -= 3;
+	}
+	if (n > 0 && line[0] == '#') {
+		/* "#Fields:" starts Exchange's tracking columns; other
+		 * comments ("#Software", PowerShell's "#TYPE") are other. */
+		if (n <= LOG_LINE_MAX)
+			(void)logs_exchange_header(line, n, &l->exf);
+		l->r.other++;
+		return;
+	}
+	if (l->exf.kind == EXCH_NONE && l->lineno <= 3 && n <= 4096 &&
+	    logs_exchange_header(line, n, &l->exf)) {
+		l->r.other++;		/* a trace export's header */
+		return;
+	}
+	if (l->exf.kind == EXCH_NONE && logs_exchange_headerless(line, n))
+		logs_exchange_default(&l->exf);
+	if (l->exf.kind != EXCH_NONE && n <= LOG_LINE_MAX)
+		logs_exchange_parse(&l->exf, line, n, &ev);
+	else
+		logline_parse(&l->t, line, n, &ev);
 	l->r.dialect[ev.dialect]++;
 	switch (ev.kind) {
 	case LOG_EV_UNPARSED:
@@ -984,6 +1139,7 @@ logs_begin_file(struct logs *l, const char *name, int64_t ref_s,
 	} else
 		logtime_reset(&l->t, ref_s);
 	l->t_started = true;
+	l->exf.kind = EXCH_NONE;
 	l->file = NULL;
 	l->lineno = 0;
 	if (l->r.nfiles == l->capfiles) {

@@ -38,6 +38,9 @@ struct logs_params {
 	const char	*domain;	/* recipient domain, or NULL */
 	const char	*cause;		/* cause id or category ("net"), or NULL */
 	const char	*message;	/* queue id or message-id, or NULL */
+	const char	*scope;		/* --escalate: recipients at this
+					 * domain or under it, or relays
+					 * named so; NULL: all */
 	int		 year;		/* year of the last lines; 0: mtime */
 	enum logtime_zone zone;
 	long		 off_s;
@@ -136,7 +139,7 @@ struct logs_result {
 	uint64_t		 lines;
 	uint64_t		 st[LOG_ST_NUM];
 	uint64_t		 unparsed, other, filtered;
-	uint64_t		 dialect[5];	/* lines per enum log_dialect */
+	uint64_t		 dialect[LOG_D_NUM];	/* lines per enum log_dialect */
 	uint64_t		 messages;	/* distinct messages seen */
 	int64_t			 first_us, last_us;
 	struct logs_dest	**dests;	/* by failures, then events */
@@ -151,7 +154,13 @@ struct logs_result {
 	struct logs_step	*steps;		/* --message only */
 	size_t			 nsteps;
 	bool			 message_found;
+	/* With a scope: distinct failed recipients and messages (counted
+	 * up to LOGS_SCOPE_SET_MAX each; *_capped when more were seen). */
+	uint64_t		 scope_rcpts, scope_messages;
+	bool			 scope_capped;
 };
+
+#define LOGS_SCOPE_SET_MAX	(1 << 20)
 
 struct logs;
 
@@ -179,6 +188,13 @@ void		 logs_verdict(const struct logs_result *r, struct finding *f);
 /* The destination with the most events of cause c, or NULL. */
 const struct logs_dest *logs_top_dest(const struct logs_result *r,
 		    const struct cause *c, uint64_t *n);
+/* Whether a recipient domain or relay host d (n bytes) is scope or a
+ * name under it. */
+bool		 logs_in_scope(const char *scope, const char *d, size_t n);
+/* The Markdown of a support case about the result of a scoped run
+ * (logs_escalate.c); the caller frees it. now_us stamps it. */
+char		*logs_escalation(const struct logs_result *r, const char *scope,
+		    const struct finding *verdict);
 /* Orders rotated files oldest first: mail.log.2.gz, mail.log.1, mail.log
  * (stable for files of different names). */
 void		 logs_sort_files(const char **paths, size_t n);
