@@ -170,6 +170,7 @@ parse_uri(struct dmarc_record *r, const char *tag, struct sv u,
 	if (i == 0 || i >= u.n || u.p[i] != ':') {
 		note(r, SEV_ERROR, tag, "'%s' in %s= is not a URI (mailto:"
 		    "address expected)", out->uri, tag);
+		out->uri[0] = '\0';
 		return;
 	}
 	if (!(i == 6 && strncasecmp(u.p, "mailto", 6) == 0)) {
@@ -189,6 +190,7 @@ parse_uri(struct dmarc_record *r, const char *tag, struct sv u,
 	if (at == NULL || at == addr.p || at + 1 == addr.p + addr.n) {
 		note(r, SEV_ERROR, tag, "'%s' in %s= has no address "
 		    "(mailto:local@domain)", out->uri, tag);
+		out->uri[0] = '\0';
 		return;
 	}
 	for (i = 0; at + 1 + i < addr.p + addr.n; i++)
