@@ -12,7 +12,7 @@ libarchive-dev libpsl-dev libcurl4-openssl-dev zlib1g-dev
 unbound postfix openssl iproute2 iptables procps psmisc
 rbldnsd bind9-utils
 swaks dnsutils jq time python3-aiosmtpd python3-jsonschema
-python3-yaml
+python3-yaml prometheus
 "
 
 missing=""

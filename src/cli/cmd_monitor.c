@@ -1,0 +1,1055 @@
+/*
+ * cmd_monitor.c - `mxdoc monitor CONFIG`: checks targets against the
+ * blocklists every interval, keeps every result in a SQLite history, sends
+ * an alert on each change (listed, delisted, turned unchecked) and serves
+ * Prometheus metrics; `mxdoc monitor --history TARGET` reads the history
+ * back as a timeline (doc/monitor.md).
+ *
+ * One round: bl_check() on a fresh resolver (so a listing is seen as soon
+ * as the resolver's own cache lets it), the observations written in one
+ * transaction, then the alerts. A round the history cannot take (a locked
+ * database, a full disk) waits in memory and is retried; its alerts go out
+ * only once it is committed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "bl/catalogue.h"
+#include "bl/check.h"
+#include "bl/target.h"
+#include "classify/finding.h"
+#include "cli/cli.h"
+#include "cli/monitor_int.h"
+#include "core/buf.h"
+#include "core/conf.h"
+#include "core/mem.h"
+#include "core/mtime.h"
+#include "report/json.h"
+#include "report/text.h"
+
+extern const struct cmd_entry cmd_monitor_entry;
+
+#define CONF_FILE_MAX	(1 << 20)
+#define ZONES_FILE_MAX	(4 << 20)
+#define TARGETS_MAX	1000
+#define PENDING_MAX	64	/* rounds held while the history is down */
+#define DEFAULT_DB	"/var/lib/mxdoc/monitor.db"
+
+enum {
+	OPT_DB = OPT_FIRST_LOCAL, OPT_ONCE, OPT_METRICS, OPT_HISTORY,
+	OPT_CHECK_CONFIG,
+};
+
+static const char help[] =
+"Options:\n"
+"  --db FILE              the history database (default: the config's db,\n"
+"                         else " DEFAULT_DB ")\n"
+"  --once                 run one round and exit (for cron): exit 1 when a\n"
+"                         target is listed\n"
+"  --metrics ADDR:PORT    serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+"  --history TARGET       show when each listing of TARGET began and ended\n"
+"                         (no CONFIG needed; --json for the document)\n"
+"  --check-config         read CONFIG, report the first error, and exit\n"
+"\n"
+"CONFIG is `key = value` text with [sections]: [monitor] (interval, db,\n"
+"resolver, zones, only, skip, keep_days, retry, metrics), [alert]\n"
+"(alert_command, command_timeout, webhook, webhook_timeout) and one\n"
+"[target ADDRESS-OR-NAME] per target (checks = blocklist). See\n"
+"doc/monitor.conf.example. SIGTERM or SIGINT stop it cleanly.\n";
+
+struct mon_target {
+	char			*text;
+	struct bl_target	 target;
+};
+
+struct mon_conf {
+	struct conf		*conf;
+	const char		*db;
+	long			 interval_ms;
+	long			 timeout_ms;
+	long			 retry_ms;
+	long			 keep_days;
+	const char		*resolvers[CLI_MAX_RESOLVERS + 1];
+	int			 nresolvers;
+	const char		*zones_file, *only, *skip, *metrics;
+	struct mon_alert_conf	 alert;
+	struct mon_target	*targets;
+	int			 ntargets;
+};
+
+/* ---- the configuration ----------------------------------------------- */
+
+static char *
+slurp(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&b, chunk, n) < 0) {
+			snprintf(err, errlen, "larger than %zu bytes", max);
+			fclose(f);
+			buf_release(&b);
+			return NULL;
+		}
+	if (ferror(f)) {
+		snprintf(err, errlen, "read error");
+		fclose(f);
+		buf_release(&b);
+		return NULL;
+	}
+	fclose(f);
+	*len = b.len;
+	return b.len ? buf_steal(&b) : xstrdup("");
+}
+
+static bool
+key_in(const char *key, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+		if (strcmp(key, *keys) == 0)
+			return true;
+	return false;
+}
+
+/* Reads and checks CONFIG. Returns 0, or -1 with the reason (naming the
+ * line) in err. */
+static int
+load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
+{
+	static const char *const monitor_keys[] = { "interval", "db",
+	    "resolver", "timeout", "zones", "only", "skip", "keep_days",
+	    "retry", "metrics", NULL };
+	static const char *const alert_keys[] = { "alert_command",
+	    "command_timeout", "webhook", "webhook_timeout", NULL };
+	static const char *const target_keys[] = { "checks", NULL };
+	char why[300], *text;
+	size_t len = 0;
+	struct conf *c;
+	int i;
+
+	memset(mc, 0, sizeof(*mc));
+	mc->interval_ms = 300000;
+	mc->timeout_ms = 5000;
+	mc->retry_ms = 10000;
+	mc->keep_days = 90;
+	mc->alert.command_timeout_ms = 10000;
+	mc->alert.webhook_timeout_ms = 10000;
+	if ((text = slurp(path, CONF_FILE_MAX, &len, why, sizeof(why))) ==
+	    NULL) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	c = conf_parse(text, len, why, sizeof(why));
+	free(text);
+	if (c == NULL) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	mc->conf = c;
+	for (i = 0; i < c->nentries; i++) {
+		const struct conf_entry *e = &c->entries[i];
+		const struct conf_section *s = &c->sections[e->section];
+		const char *const *keys = NULL;
+		long v;
+
+		if (strcmp(s->name, "monitor") == 0)
+			keys = monitor_keys;
+		else if (strcmp(s->name, "alert") == 0)
+			keys = alert_keys;
+		else if (strcmp(s->name, "target") == 0)
+			keys = target_keys;
+		if (keys == NULL || !key_in(e->key, keys)) {
+			snprintf(err, errlen, "%s: line %d: unknown key '%s' in "
+			    "%s%s%s", path, e->line, e->key, s->name[0] ? "[" :
+			    "", s->name[0] ? s->name : "the top section (keys "
+			    "belong to [monitor], [alert] or [target ...])",
+			    s->name[0] ? "]" : "");
+			return -1;
+		}
+#define BAD(...) do {							\
+	snprintf(why, sizeof(why), __VA_ARGS__);			\
+	snprintf(err, errlen, "%s: line %d: %s", path, e->line, why);	\
+	return -1;							\
+} while (0)
+		if (strcmp(e->key, "interval") == 0) {
+			if (conf_seconds(e->value, 1000, 7 * 86400000L, &v) < 0)
+				BAD("interval is 1 to 604800 seconds: '%s'",
+				    e->value);
+			mc->interval_ms = v;
+		} else if (strcmp(e->key, "timeout") == 0) {
+			if (conf_seconds(e->value, 100, 120000, &v) < 0)
+				BAD("timeout is 0.1 to 120 seconds: '%s'",
+				    e->value);
+			mc->timeout_ms = v;
+		} else if (strcmp(e->key, "retry") == 0) {
+			if (conf_seconds(e->value, 100, 3600000, &v) < 0)
+				BAD("retry is 0.1 to 3600 seconds: '%s'",
+				    e->value);
+			mc->retry_ms = v;
+		} else if (strcmp(e->key, "keep_days") == 0) {
+			if (conf_long(e->value, 0, 100000, &v) < 0)
+				BAD("keep_days is 0 (forever) to 100000: '%s'",
+				    e->value);
+			mc->keep_days = v;
+		} else if (strcmp(e->key, "command_timeout") == 0 ||
+		    strcmp(e->key, "webhook_timeout") == 0) {
+			if (conf_seconds(e->value, 100, 600000, &v) < 0)
+				BAD("%s is 0.1 to 600 seconds: '%s'", e->key,
+				    e->value);
+			if (e->key[0] == 'c')
+				mc->alert.command_timeout_ms = v;
+			else
+				mc->alert.webhook_timeout_ms = v;
+		} else if (e->value[0] == '\0')
+			BAD("%s needs a value", e->key);
+		else if (strcmp(e->key, "db") == 0)
+			mc->db = e->value;
+		else if (strcmp(e->key, "resolver") == 0) {
+			if (mc->nresolvers == CLI_MAX_RESOLVERS)
+				BAD("at most %d resolvers", CLI_MAX_RESOLVERS);
+			mc->resolvers[mc->nresolvers++] = e->value;
+		} else if (strcmp(e->key, "zones") == 0)
+			mc->zones_file = e->value;
+		else if (strcmp(e->key, "only") == 0)
+			mc->only = e->value;
+		else if (strcmp(e->key, "skip") == 0)
+			mc->skip = e->value;
+		else if (strcmp(e->key, "metrics") == 0)
+			mc->metrics = e->value;
+		else if (strcmp(e->key, "alert_command") == 0)
+			mc->alert.command = e->value;
+		else if (strcmp(e->key, "webhook") == 0) {
+			if (strncasecmp(e->value, "http://", 7) != 0 &&
+			    strncasecmp(e->value, "https://", 8) != 0)
+				BAD("webhook is an http:// or https:// URL: "
+				    "'%s'", e->value);
+			mc->alert.webhook = e->value;
+		} else if (strcmp(e->key, "checks") == 0) {
+			char *copy = xstrdup(e->value), *p = copy, *name;
+
+			while ((name = strsep(&p, ", ")) != NULL) {
+				if (*name == '\0' ||
+				    strcmp(name, "blocklist") == 0)
+					continue;
+				snprintf(why, sizeof(why), "check '%s' is not "
+				    "available (blocklist is; auth and "
+				    "diagnose are planned)", name);
+				free(copy);
+				snprintf(err, errlen, "%s: line %d: %s", path,
+				    e->line, why);
+				return -1;
+			}
+			free(copy);
+		}
+#undef BAD
+	}
+	for (i = 0; i < c->nsections; i++) {
+		const struct conf_section *s = &c->sections[i];
+		const char *why2;
+
+		if (i == 0 || strcmp(s->name, "monitor") == 0 ||
+		    strcmp(s->name, "alert") == 0) {
+			if (s->arg != NULL) {
+				snprintf(err, errlen, "%s: line %d: [%s] takes "
+				    "no argument", path, s->line, s->name);
+				return -1;
+			}
+			continue;
+		}
+		if (strcmp(s->name, "target") != 0) {
+			snprintf(err, errlen, "%s: line %d: unknown section "
+			    "[%s] (monitor, alert, target)", path, s->line,
+			    s->name);
+			return -1;
+		}
+		if (s->arg == NULL) {
+			snprintf(err, errlen, "%s: line %d: [target] needs the "
+			    "address or name: [target 192.0.2.1]", path,
+			    s->line);
+			return -1;
+		}
+		if (mc->ntargets == TARGETS_MAX) {
+			snprintf(err, errlen, "%s: line %d: at most %d targets",
+			    path, s->line, TARGETS_MAX);
+			return -1;
+		}
+		mc->targets = xrealloc(mc->targets, (size_t)(mc->ntargets +
+		    1) * sizeof(*mc->targets));
+		mc->targets[mc->ntargets].text = s->arg;
+		if (bl_target_parse(s->arg, &mc->targets[mc->ntargets].target,
+		    &why2) < 0) {
+			snprintf(err, errlen, "%s: line %d: %s: '%s'", path,
+			    s->line, why2, s->arg);
+			return -1;
+		}
+		mc->ntargets++;
+	}
+	if (mc->ntargets == 0) {
+		snprintf(err, errlen, "%s: no [target ...] section: nothing to "
+		    "watch", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conf_release(struct mon_conf *mc)
+{
+	free(mc->targets);
+	conf_free(mc->conf);
+	memset(mc, 0, sizeof(*mc));
+}
+
+/* Marks the zones named in list (comma-separated). */
+static int
+mark_zones(const struct bl_catalogue *cat, const char *list, bool *mark,
+    const char *key, char *err, size_t errlen)
+{
+	char *copy = xstrdup(list), *p = copy, *name;
+	int rc = 0;
+
+	while ((name = strsep(&p, ",")) != NULL) {
+		const struct bl_zone *z;
+
+		while (*name == ' ')
+			name++;
+		if (*name == '\0')
+			continue;
+		if ((z = bl_catalogue_find(cat, name)) == NULL) {
+			snprintf(err, errlen, "%s: zone '%s' is not in the "
+			    "catalogue", key, name);
+			rc = -1;
+			break;
+		}
+		mark[z - cat->zones] = true;
+	}
+	free(copy);
+	return rc;
+}
+
+/* ---- the monitor ----------------------------------------------------- */
+
+struct mon {
+	struct mon_conf		*mc;
+	struct cli_globals	*g;
+	struct event_base	*base;
+	struct bl_catalogue	*cat;
+	const struct bl_zone	**zones;
+	int			  nzones;
+	struct mon_history	*hist;
+	struct mon_metrics	*metrics;
+	struct mon_round	*pending[PENDING_MAX];
+	int			  npending;
+	int			  history_failures, alert_failures;
+	bool			  stop, waiting;
+	int			  last_signal;
+};
+
+static struct mon_round *
+round_from_run(const struct mon *m, const struct bl_run *run)
+{
+	struct mon_round *r = xcalloc(1, sizeof(*r));
+	int i, c;
+
+	r->at_us = run->started_wall_us;
+	r->duration_ms = run->duration_ms;
+	r->obs = xcalloc((size_t)run->nresults + 1, sizeof(*r->obs));
+	for (i = 0; i < run->nresults; i++) {
+		const struct bl_result *res = &run->results[i];
+		const struct bl_item *it = &run->items[res->item];
+		const struct bl_zone *z = m->zones[res->zone];
+		struct mon_obs *o = &r->obs[r->nobs++];
+
+		o->target = xstrdup(run->inputs[it->input].text);
+		o->check = "blocklist";
+		o->subject = xstrdup(z->name);
+		o->query = xstrdup(it->target.text);
+		o->status = bl_status_name(res->status);
+		if (res->status == BL_LISTED) {
+			struct buf b;
+			char a[16];
+
+			buf_init(&b, 1024);
+			for (c = 0; c < res->interp.naddr; c++)
+				buf_printf(&b, "%s%s", c ? "," : "",
+				    bl_addr_format(res->interp.addr[c], a));
+			o->codes = buf_steal(&b);
+			buf_release(&b);
+			o->detail = xasprintf("%s%s%s", res->interp.meaning,
+			    res->txt ? "; " : "", res->txt ? res->txt : "");
+			o->delist = z->delist ? xstrdup(z->delist) : NULL;
+			r->listed++;
+		} else if (res->status != BL_CLEAN) {
+			o->detail = xstrdup(res->reason);
+			r->errors++;
+		}
+	}
+	return r;
+}
+
+static struct mon_round *
+run_round(struct mon *m)
+{
+	struct bl_params bp;
+	struct dns_params dp;
+	struct bl_run *run;
+	struct mon_round *r;
+	const char **inputs;
+	struct bl_target *targets;
+	char *derr = NULL;
+	int i;
+
+	memset(&bp, 0, sizeof(bp));
+	memset(&dp, 0, sizeof(dp));
+	dp.servers = m->mc->nresolvers > 0 ? m->mc->resolvers :
+	    m->g->nresolver > 0 ? m->g->resolver : NULL;
+	dp.trust_anchor = m->g->trust_anchor;
+	dp.timeout_ms = m->g->timeout_ms > 0 ? m->g->timeout_ms :
+	    (int)m->mc->timeout_ms;
+	if ((bp.dns = dns_new(m->base, &dp, &derr)) == NULL) {
+		fprintf(stderr, "mxdoc monitor: DNS: %s\n", derr ? derr : "?");
+		free(derr);
+		return NULL;
+	}
+	bp.zones = m->zones;
+	bp.nzones = m->nzones;
+	bp.family = m->g->family;
+	inputs = xcalloc((size_t)m->mc->ntargets, sizeof(*inputs));
+	targets = xcalloc((size_t)m->mc->ntargets, sizeof(*targets));
+	for (i = 0; i < m->mc->ntargets; i++) {
+		inputs[i] = m->mc->targets[i].text;
+		targets[i] = m->mc->targets[i].target;
+	}
+	run = bl_check(m->base, &bp, inputs, targets, m->mc->ntargets);
+	r = round_from_run(m, run);
+	bl_run_free(run);
+	dns_free(bp.dns);
+	free(inputs);
+	free(targets);
+	return r;
+}
+
+static void
+report_event(const struct mon *m, const struct mon_round *r,
+    const struct mon_event *e, const char *json)
+{
+	const struct mon_obs *o = &r->obs[e->obs];
+	char t[32];
+
+	if (m->g->json) {
+		fputs(json, stdout);
+		fflush(stdout);
+		return;
+	}
+	if (m->g->quiet)
+		return;
+	mtime_rfc3339(r->at_us, t);
+	printf("%s  %s%-9s%s %s on %s%s%s%s%s\n", t, tc(strcmp(e->kind,
+	    "listed") == 0 ? TC_RED : strcmp(e->kind, "delisted") == 0 ?
+	    TC_GREEN : TC_YELLOW), e->kind, tc(TC_RESET), o->target,
+	    o->subject, strcmp(o->query, o->target) ? " (" : "",
+	    strcmp(o->query, o->target) ? o->query : "",
+	    strcmp(o->query, o->target) ? ")" : "", "");
+	if (o->detail != NULL && o->detail[0])
+		printf("%*s%s\n", 26, "", o->detail);
+	fflush(stdout);
+}
+
+/* Writes the pending rounds, oldest first, and sends the alerts of each
+ * once it is committed. Returns the number still pending. */
+static int
+flush_pending(struct mon *m)
+{
+	while (m->npending > 0) {
+		struct mon_round *r = m->pending[0];
+		struct mon_event *ev = NULL;
+		enum store_status st;
+		int nev = 0, i;
+
+		st = mon_history_write(m->hist, r, &ev, &nev);
+		if (st != STORE_OK) {
+			m->history_failures++;
+			fprintf(stderr, "mxdoc monitor: history: %s (%s); %d "
+			    "round%s held, retrying in %.1f s\n",
+			    mon_history_errmsg(m->hist), store_status_name(st),
+			    m->npending, m->npending == 1 ? "" : "s",
+			    (double)m->mc->retry_ms / 1000.0);
+			break;
+		}
+		for (i = 0; i < nev; i++) {
+			char *json = mon_event_json(r, &ev[i]);
+
+			report_event(m, r, &ev[i], json);
+			m->alert_failures += mon_alert(&m->mc->alert, json,
+			    m->g->quiet);
+			free(json);
+		}
+		mon_events_free(ev, nev);
+		mon_round_free(r);
+		memmove(m->pending, m->pending + 1, (size_t)(m->npending - 1) *
+		    sizeof(m->pending[0]));
+		m->npending--;
+	}
+	if (m->npending == 0 && m->mc->keep_days > 0)
+		(void)mon_history_prune(m->hist, mtime_wall_us() -
+		    (int64_t)m->mc->keep_days * 86400 * 1000000);
+	mon_metrics_count(m->metrics, m->history_failures, m->alert_failures,
+	    m->npending);
+	return m->npending;
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct mon *m = arg;
+
+	m->stop = true;
+	m->last_signal = (int)sig;
+	/* Inside a round, bl_check owns the loop: the round finishes (it is
+	 * bounded by the query timeouts) and the monitor stops after it. */
+	if (m->waiting)
+		event_base_loopbreak(m->base);
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct mon *m = arg;
+
+	if (m->waiting)
+		event_base_loopbreak(m->base);
+}
+
+/* Serves metrics and signals until ms have passed or a signal came. */
+static void
+wait_ms(struct mon *m, int64_t ms)
+{
+	struct event *t;
+	struct timeval tv;
+
+	if (ms <= 0 || m->stop)
+		return;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	t = evtimer_new(m->base, on_wake, m);
+	evtimer_add(t, &tv);
+	m->waiting = true;
+	event_base_dispatch(m->base);
+	m->waiting = false;
+	event_free(t);
+}
+
+static int
+monitor(struct mon *m, bool once)
+{
+	int listed = 0, tries = 0;
+
+	for (;;) {
+		int64_t start = mtime_mono_us(), next, now;
+		struct mon_round *r;
+
+		if (m->stop)
+			break;
+		r = run_round(m);
+		if (r == NULL)
+			return EXIT_INTERNAL;
+		listed = r->listed;
+		mon_metrics_round(m->metrics, r);
+		if (!m->g->json && m->g->verbose)
+			fprintf(stderr, "mxdoc monitor: round: %d checks, %d "
+			    "listed, %d unchecked or failed, %.0f ms\n",
+			    r->nobs, r->listed, r->errors, r->duration_ms);
+		if (m->npending == PENDING_MAX) {
+			fprintf(stderr, "mxdoc monitor: history: %d rounds "
+			    "held; the oldest is dropped unwritten\n",
+			    PENDING_MAX);
+			mon_round_free(m->pending[0]);
+			memmove(m->pending, m->pending + 1, (size_t)(PENDING_MAX
+			    - 1) * sizeof(m->pending[0]));
+			m->npending--;
+		}
+		m->pending[m->npending++] = r;
+		flush_pending(m);
+		if (once) {
+			/* cron waits a little for a locked database, then
+			 * says the round is lost. */
+			while (m->npending > 0 && tries++ < 5 && !m->stop) {
+				wait_ms(m, m->mc->retry_ms);
+				flush_pending(m);
+			}
+			if (m->npending > 0) {
+				fprintf(stderr, "mxdoc monitor: the round could "
+				    "not be written to the history\n");
+				return EXIT_INTERNAL;
+			}
+			break;
+		}
+		next = start + (int64_t)m->mc->interval_ms * 1000;
+		while (!m->stop && (now = mtime_mono_us()) < next) {
+			int64_t ms = (next - now + 999) / 1000;
+
+			if (m->npending > 0 && ms > m->mc->retry_ms)
+				ms = m->mc->retry_ms;
+			wait_ms(m, ms);
+			if (m->npending > 0 && !m->stop)
+				flush_pending(m);
+		}
+	}
+	if (m->npending > 0) {
+		/* One last try: a round in memory is lost on exit. */
+		if (flush_pending(m) > 0)
+			fprintf(stderr, "mxdoc monitor: %d round%s could not be "
+			    "written to the history\n", m->npending,
+			    m->npending == 1 ? "" : "s");
+	}
+	if (m->stop && !m->g->quiet && !m->g->json)
+		fprintf(stderr, "mxdoc monitor: stopped by signal %d\n",
+		    m->last_signal);
+	return listed > 0 && once ? EXIT_PROBLEM : EXIT_OK;
+}
+
+/* ---- --history --------------------------------------------------------- */
+
+static void
+fmt_duration(int64_t us, char *out, size_t n)
+{
+	int64_t s = us / 1000000;
+
+	if (s < 60)
+		snprintf(out, n, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(out, n, "%lldm %02llds", (long long)(s / 60),
+		    (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(out, n, "%lldh %02lldm", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else
+		snprintf(out, n, "%lldd %02lldh", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+}
+
+static void
+history_verdict(const struct mon_timeline *tl, struct finding *v)
+{
+	int i, open = 0;
+
+	for (i = 0; i < tl->nperiods; i++)
+		open += tl->periods[i].end_us == 0;
+	if (tl->rounds == 0 && tl->nevents == 0)
+		finding_init(v, "ok", SEV_INFO, "%s: no check in the history",
+		    tl->target);
+	else if (open > 0) {
+		finding_init(v, "bl.listed", SEV_ERROR, "%s is listed now: %d "
+		    "listing%s open, %d in the history", tl->target, open,
+		    open == 1 ? "" : "s", tl->nperiods);
+		for (i = 0; i < tl->nperiods && v->nevidence <
+		    FINDING_MAX_EVIDENCE; i++) {
+			const struct mon_period *p = &tl->periods[i];
+			char t[32];
+
+			if (p->end_us != 0)
+				continue;
+			mtime_rfc3339(p->begin_us, t);
+			finding_evidence(v, "%s on %s since %s: %s", p->query,
+			    p->subject, t, p->detail ? p->detail : "");
+		}
+	} else
+		finding_init(v, "ok", SEV_OK, "%s is not listed now; %d "
+		    "listing%s in the history", tl->target, tl->nperiods,
+		    tl->nperiods == 1 ? "" : "s");
+}
+
+static void
+history_json(const struct mon_timeline *tl, const struct finding *v)
+{
+	struct buf b;
+	struct jw *w;
+	char t[32];
+	int i;
+
+	buf_init(&b, BUF_UNBOUNDED);
+	w = jw_new(&b);
+	jw_obj_begin(w, NULL);
+	jw_str(w, "mxdoc_version", MXDOC_VERSION);
+	jw_str(w, "command", "monitor");
+	jw_str(w, "target", tl->target);
+	finding_json(w, "verdict", v);
+	jw_int(w, "rounds", tl->rounds);
+	if (tl->rounds > 0) {
+		mtime_rfc3339(tl->first_us, t);
+		jw_str(w, "first_checked_at", t);
+		mtime_rfc3339(tl->last_us, t);
+		jw_str(w, "last_checked_at", t);
+	} else {
+		jw_null(w, "first_checked_at");
+		jw_null(w, "last_checked_at");
+	}
+	jw_obj_begin(w, "now");
+	jw_int(w, "listed", tl->listed_now);
+	jw_int(w, "checked", tl->checked_now);
+	jw_int(w, "unchecked", tl->unchecked_now);
+	jw_obj_end(w);
+	jw_arr_begin(w, "listings");
+	for (i = 0; i < tl->nperiods; i++) {
+		const struct mon_period *p = &tl->periods[i];
+
+		jw_obj_begin(w, NULL);
+		jw_str(w, "check", p->check);
+		jw_str(w, "zone", p->subject);
+		jw_str(w, "query", p->query);
+		mtime_rfc3339(p->begin_us, t);
+		jw_str(w, "listed_at", t);
+		if (p->end_us != 0) {
+			mtime_rfc3339(p->end_us, t);
+			jw_str(w, "delisted_at", t);
+			jw_ms(w, "duration_ms", (double)(p->end_us -
+			    p->begin_us) / 1000.0);
+		} else {
+			jw_null(w, "delisted_at");
+			jw_null(w, "duration_ms");
+		}
+		jw_bool(w, "listed_now", p->end_us == 0);
+		jw_str(w, "codes", p->codes);
+		jw_str(w, "detail", p->detail);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_arr_begin(w, "events");
+	for (i = 0; i < tl->nevents; i++) {
+		const struct mon_tl_event *e = &tl->events[i];
+
+		jw_obj_begin(w, NULL);
+		mtime_rfc3339(e->at_us, t);
+		jw_str(w, "at", t);
+		jw_str(w, "event", e->kind);
+		jw_str(w, "check", e->check);
+		jw_str(w, "zone", e->subject);
+		jw_str(w, "query", e->query);
+		jw_str(w, "previous_status", e->previous);
+		jw_str(w, "status", e->status);
+		jw_str(w, "codes", e->codes);
+		jw_str(w, "detail", e->detail);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+	fwrite(b.data, 1, b.len, stdout);
+	jw_free(w);
+	buf_release(&b);
+}
+
+static void
+history_text(const struct mon_timeline *tl, const struct finding *v,
+    const struct cli_globals *g)
+{
+	const char *head[] = { "ZONE", "QUERY", "LISTED", "DELISTED", "FOR" };
+	char a[32], b[32];
+	int i;
+
+	printf("%s%s%-7s%s  ", tc(TC_BOLD), tc(cli_sev_color(v->severity)),
+	    v->severity == SEV_ERROR ? "LISTED" : cli_sev_label(v->severity),
+	    tc(TC_RESET));
+	text_wrap(stdout, v->summary, 9, 9, 100);
+	printf("%*s%scause: %s (%s)%s\n", 9, "", tc(TC_DIM), v->cause->id,
+	    v->cause->title, tc(TC_RESET));
+	if (g->quiet)
+		return;
+	if (tl->rounds > 0) {
+		mtime_rfc3339(tl->first_us, a);
+		mtime_rfc3339(tl->last_us, b);
+		printf("  checked in %d round%s from %s to %s; now %d listed, "
+		    "%d clean, %d unchecked\n", tl->rounds, tl->rounds == 1 ?
+		    "" : "s", a, b, tl->listed_now, tl->checked_now -
+		    tl->listed_now, tl->unchecked_now);
+	}
+	if (tl->nperiods > 0) {
+		struct table *t = table_new(5);
+
+		printf("\n%sListings%s\n", tc(TC_BOLD), tc(TC_RESET));
+		table_row(t, head);
+		for (i = 0; i < tl->nperiods; i++) {
+			const struct mon_period *p = &tl->periods[i];
+			char d[32];
+			const char *row[5];
+
+			mtime_rfc3339(p->begin_us, a);
+			if (p->end_us != 0) {
+				mtime_rfc3339(p->end_us, b);
+				fmt_duration(p->end_us - p->begin_us, d,
+				    sizeof(d));
+			} else {
+				snprintf(b, sizeof(b), "still listed");
+				fmt_duration(mtime_wall_us() - p->begin_us, d,
+				    sizeof(d));
+			}
+			row[0] = p->subject;
+			row[1] = p->query;
+			row[2] = a;
+			row[3] = b;
+			row[4] = d;
+			table_row(t, row);
+		}
+		table_print(t, stdout, 2);
+		table_free(t);
+	}
+	if (tl->nevents > 0 && (g->verbose || tl->nevents <= 50)) {
+		printf("\n%sEvents%s\n", tc(TC_BOLD), tc(TC_RESET));
+		for (i = 0; i < tl->nevents; i++) {
+			const struct mon_tl_event *e = &tl->events[i];
+
+			mtime_rfc3339(e->at_us, a);
+			printf("  %s  %-9s %s on %s (was %s)\n", a, e->kind,
+			    e->query, e->subject, e->previous ? e->previous :
+			    "unknown");
+		}
+	}
+}
+
+static int
+show_history(const char *target, const char *db, struct cli_globals *g)
+{
+	struct mon_history *h;
+	struct mon_timeline tl;
+	struct finding v;
+	enum store_status st;
+	char err[512];
+	int rc;
+
+	if (access(db, F_OK) != 0)
+		return cli_usage_error("monitor", "--db %s: %s", db,
+		    strerror(errno));
+	if ((h = mon_history_open(db, false, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mxdoc monitor: %s: %s\n", db, err);
+		return EXIT_INTERNAL;
+	}
+	st = mon_history_timeline(h, target, &tl);
+	if (st != STORE_OK) {
+		fprintf(stderr, "mxdoc monitor: %s: %s\n", db,
+		    mon_history_errmsg(h));
+		mon_timeline_release(&tl);
+		mon_history_close(h);
+		return EXIT_INTERNAL;
+	}
+	history_verdict(&tl, &v);
+	if (g->json)
+		history_json(&tl, &v);
+	else
+		history_text(&tl, &v, g);
+	rc = v.severity == SEV_ERROR ? EXIT_PROBLEM : EXIT_OK;
+	finding_release(&v);
+	mon_timeline_release(&tl);
+	mon_history_close(h);
+	return rc;
+}
+
+/* ---- options --------------------------------------------------------- */
+
+static int
+setup_zones(struct mon *m, char *err, size_t errlen)
+{
+	struct mon_conf *mc = m->mc;
+	bool *on, *off;
+	char why[512];
+	int i, rc = -1;
+
+	if (mc->zones_file != NULL) {
+		size_t len = 0;
+		char *text = slurp(mc->zones_file, ZONES_FILE_MAX, &len, why,
+		    sizeof(why));
+
+		if (text == NULL) {
+			snprintf(err, errlen, "zones %s: %s", mc->zones_file,
+			    why);
+			return -1;
+		}
+		m->cat = bl_catalogue_parse(text, len, why, sizeof(why));
+		free(text);
+		if (m->cat == NULL) {
+			snprintf(err, errlen, "zones %s: %s", mc->zones_file,
+			    why);
+			return -1;
+		}
+	} else if ((m->cat = bl_catalogue_builtin(why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "the built-in catalogue: %s", why);
+		return -1;
+	}
+	on = xcalloc((size_t)m->cat->nzones + 1, sizeof(bool));
+	off = xcalloc((size_t)m->cat->nzones + 1, sizeof(bool));
+	if ((mc->only != NULL && mark_zones(m->cat, mc->only, on, "only", err,
+	    errlen) < 0) || (mc->skip != NULL && mark_zones(m->cat, mc->skip,
+	    off, "skip", err, errlen) < 0))
+		goto out;
+	m->zones = xcalloc((size_t)m->cat->nzones + 1, sizeof(*m->zones));
+	for (i = 0; i < m->cat->nzones; i++)
+		if ((mc->only != NULL ? on[i] : m->cat->zones[i].enabled) &&
+		    !off[i])
+			m->zones[m->nzones++] = &m->cat->zones[i];
+	if (m->nzones == 0) {
+		snprintf(err, errlen, "no zone left to check");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(on);
+	free(off);
+	return rc;
+}
+
+static int
+run(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "history", required_argument, NULL, OPT_HISTORY },
+		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL, *metrics = NULL, *history = NULL;
+	struct event *sigterm = NULL, *sigint = NULL;
+	bool once = false, check_only = false;
+	struct mon_conf mc;
+	struct mon m;
+	char err[1024];
+	int c, rc = EXIT_INTERNAL;
+
+	memset(&m, 0, sizeof(m));
+	memset(&mc, 0, sizeof(mc));
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		int r = cli_global_option(c, optarg, g);
+
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case OPT_HELP:
+		case 'h':
+			cli_print_help(&cmd_monitor_entry);
+			return EXIT_OK;
+		case OPT_VERSION:
+			printf("mxdoc %s\n", MXDOC_VERSION);
+			return EXIT_OK;
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_ONCE:
+			once = true;
+			break;
+		case OPT_METRICS:
+			metrics = optarg;
+			break;
+		case OPT_HISTORY:
+			history = optarg;
+			break;
+		case OPT_CHECK_CONFIG:
+			check_only = true;
+			break;
+		default:
+			fprintf(stderr, "Try 'mxdoc monitor --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	text_color_init(g->color);
+	if (history != NULL) {
+		if (optind < argc) {
+			if (load_conf(argv[optind], &mc, err, sizeof(err)) < 0)
+				return cli_usage_error("monitor", "%s", err);
+			if (db == NULL)
+				db = mc.db;
+		}
+		rc = show_history(history, db != NULL ? db : DEFAULT_DB, g);
+		conf_release(&mc);
+		return rc;
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("monitor", "one CONFIG file is needed "
+		    "(try 'mxdoc monitor --help')");
+	if (load_conf(argv[optind], &mc, err, sizeof(err)) < 0)
+		return cli_usage_error("monitor", "%s", err);
+	m.mc = &mc;
+	m.g = g;
+	if (setup_zones(&m, err, sizeof(err)) < 0) {
+		rc = cli_usage_error("monitor", "%s: %s", argv[optind], err);
+		goto out;
+	}
+	if (check_only) {
+		if (!g->quiet)
+			printf("%s: %d target%s, %d zone%s\n", argv[optind],
+			    mc.ntargets, mc.ntargets == 1 ? "" : "s", m.nzones,
+			    m.nzones == 1 ? "" : "s");
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (db == NULL)
+		db = mc.db != NULL ? mc.db : DEFAULT_DB;
+	if (metrics == NULL)
+		metrics = mc.metrics;
+	if ((m.hist = mon_history_open(db, true, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mxdoc monitor: history %s: %s\n", db, err);
+		goto out;
+	}
+	if ((m.base = event_base_new()) == NULL) {
+		fprintf(stderr, "mxdoc monitor: cannot create the event loop\n");
+		goto out;
+	}
+	if (metrics != NULL && (m.metrics = mon_metrics_start(m.base, metrics,
+	    err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mxdoc monitor: metrics: %s\n", err);
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigterm = evsignal_new(m.base, SIGTERM, on_signal, &m);
+	sigint = evsignal_new(m.base, SIGINT, on_signal, &m);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!g->quiet && !g->json)
+		fprintf(stderr, "mxdoc monitor: %d target%s, %d zone%s, every "
+		    "%.0f s, history in %s%s%s\n", mc.ntargets,
+		    mc.ntargets == 1 ? "" : "s", m.nzones, m.nzones == 1 ? "" :
+		    "s", (double)mc.interval_ms / 1000.0, db, metrics ?
+		    ", metrics on " : "", metrics ? metrics : "");
+	rc = monitor(&m, once);
+	curl_global_cleanup();
+out:
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (sigint != NULL)
+		event_free(sigint);
+	mon_metrics_stop(m.metrics);
+	while (m.npending > 0)
+		mon_round_free(m.pending[--m.npending]);
+	mon_history_close(m.hist);
+	if (m.base != NULL)
+		event_base_free(m.base);
+	free(m.zones);
+	bl_catalogue_free(m.cat);
+	conf_release(&mc);
+	return rc;
+}
+
+const struct cmd_entry cmd_monitor_entry = {
+	.name = "monitor",
+	.usage = "[OPTIONS] CONFIG | --history TARGET [--db FILE]",
+	.summary = "watch blocklists over time: history, alerts, metrics",
+	.help = help,
+	.run = run,
+};

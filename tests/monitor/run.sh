@@ -1,0 +1,304 @@
+#!/bin/sh
+# tests/monitor/run.sh - `mxdoc monitor` against rbldnsd on loopback.
+#
+# rbldnsd serves watch.test on 127.0.0.1; round 1 finds 192.0.2.10 clean,
+# the zone file then lists it (rbldnsd reloads on SIGHUP when the file's
+# mtime changed), round 2 must give exactly one "listed" alert, and round 3,
+# after the delisting, exactly one "delisted" alert: both through the
+# command hook (it appends its stdin to a file) and through the webhook (a
+# Python http.server on 127.0.0.1). `--history` must show the listing's
+# begin and end; the metrics endpoint is scraped with curl and checked
+# with promtool; a locked database is waited out and retried; a malformed
+# config names its line and exits 2.
+# Usage: tests/monitor/run.sh [path/to/mxdoc]   (needs rbldnsd, jq, curl)
+# Prints "N passed, N failed"; exits 1 on a failure, 77 when skipped.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+MXDOC=${1:-${MXDOC:-$root/build/mxdoc}}
+RBLDNSD=${RBLDNSD:-$(command -v rbldnsd || echo /usr/sbin/rbldnsd)}
+pass=0
+fail=0
+
+for t in jq curl dig python3; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "monitor: $t missing (scripts/deps.sh installs it): skipped"
+		echo "0 passed, 0 failed"
+		exit 77
+	fi
+done
+if [ ! -x "$RBLDNSD" ]; then
+	echo "monitor: rbldnsd missing (scripts/deps.sh installs it): skipped"
+	echo "0 passed, 0 failed"
+	exit 77
+fi
+if [ ! -x "$MXDOC" ]; then
+	echo "monitor: no mxdoc at $MXDOC"
+	exit 2
+fi
+
+tmp=$(mktemp -d /tmp/mxdoc-mon.XXXXXX)
+rbl_pid="" hook_pid="" mon_pid="" lock_pid=""
+cleanup() {
+	for p in $rbl_pid $hook_pid $mon_pid $lock_pid; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_rc() { if [ "$1" -eq "$2" ]; then ok; else ko "$3: exit $1, want $2"; fi; }
+# expect_eq GOT WANT DESCRIPTION
+expect_eq() { if [ "$1" = "$2" ]; then ok; else ko "$3: got '$1', want '$2'"; fi; }
+
+free_port() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, getattr(socket, sys.argv[1]))
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$1"
+}
+
+soa='$SOA 60 ns.test. hostmaster.test. 1 3600 600 86400 60'
+stamp=0
+# write_zone [ADDRESS...]: the zone lists its test entry and ADDRESS...;
+# each version gets a later mtime so that rbldnsd sees the change.
+write_zone() {
+	{
+		echo "$soa"
+		echo ':127.0.0.2:Listed on watch.test, see https://watch.test/$'
+		echo 127.0.0.2
+		for a in "$@"; do echo "$a"; done
+	} >"$tmp/zones/watch.new"
+	chmod 644 "$tmp/zones/watch.new"
+	stamp=$((stamp + 10))
+	touch -d "@$(($(date +%s) + stamp))" "$tmp/zones/watch.new"
+	mv "$tmp/zones/watch.new" "$tmp/zones/watch"
+	[ -n "$rbl_pid" ] && kill -HUP "$rbl_pid"
+}
+# wait_answer NAME WANT: until rbldnsd answers NAME as WANT (an address or
+# "none"), at most 5 s.
+wait_answer() {
+	i=0
+	while [ $i -lt 50 ]; do
+		got=$(dig +time=1 +tries=1 +short -p "$port" @127.0.0.1 "$1" A 2>/dev/null)
+		[ -z "$got" ] && got=none
+		[ "$got" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+mkdir -p "$tmp/zones"
+chmod 755 "$tmp" "$tmp/zones"
+write_zone
+user=""
+[ "$(id -u)" -eq 0 ] && user="-u nobody"
+port=""
+tries=0
+while [ -z "$port" ] && [ $tries -lt 5 ]; do
+	tries=$((tries + 1))
+	p=$(free_port SOCK_DGRAM)
+	# shellcheck disable=SC2086
+	"$RBLDNSD" -n -q $user -b "127.0.0.1/$p" -w "$tmp/zones" \
+		watch.test:ip4set:watch >"$tmp/rbldnsd.log" 2>&1 &
+	rbl_pid=$!
+	port=$p
+	if ! wait_answer 2.0.0.127.watch.test 127.0.0.2; then
+		kill "$rbl_pid" 2>/dev/null
+		wait "$rbl_pid" 2>/dev/null
+		rbl_pid="" port=""
+	fi
+done
+if [ -z "$port" ]; then
+	echo "monitor: rbldnsd did not start:"
+	cat "$tmp/rbldnsd.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+python3 "$here/webhook.py" "$tmp/webhook.out" 300 >"$tmp/webhook.port" &
+hook_pid=$!
+i=0
+while [ ! -s "$tmp/webhook.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+hport=$(cat "$tmp/webhook.port")
+
+# conf FILE [EXTRA MONITOR LINES]
+conf() {
+	cat >"$1" <<EOC
+# tests/monitor: one target, one zone on loopback
+[monitor]
+interval = 1
+db = $tmp/monitor.db
+resolver = 127.0.0.1@$port
+timeout = 2
+zones = $here/zones.csv
+retry = 0.5
+$2
+
+[alert]
+alert_command = cat >> $tmp/hook.out
+command_timeout = 5
+webhook = http://127.0.0.1:$hport/hook
+webhook_timeout = 5
+
+[target 192.0.2.10]
+checks = blocklist
+EOC
+}
+conf "$tmp/mon.conf" ""
+: >"$tmp/hook.out"
+: >"$tmp/webhook.out"
+mon() { "$MXDOC" monitor --color=never "$@"; }
+count() { grep -c "\"event\":\"$2\"" "$1" 2>/dev/null || true; }
+
+# Round 1: not listed, no alert.
+mon --once "$tmp/mon.conf" >"$tmp/r1.out" 2>"$tmp/r1.err"
+expect_rc $? 0 "round 1 (clean)"
+expect_eq "$(wc -l <"$tmp/hook.out" | tr -d ' ')" 0 "round 1 alerts by the command"
+expect_eq "$(wc -l <"$tmp/webhook.out" | tr -d ' ')" 0 "round 1 alerts by the webhook"
+
+# Round 2: listed.
+write_zone 192.0.2.10
+wait_answer 10.2.0.192.watch.test 127.0.0.2 || ko "rbldnsd did not reload the listing"
+mon --once "$tmp/mon.conf" >"$tmp/r2.out" 2>"$tmp/r2.err"
+expect_rc $? 1 "round 2 (listed)"
+expect_eq "$(count "$tmp/hook.out" listed)" 1 "one 'listed' alert by the command"
+expect_eq "$(count "$tmp/webhook.out" listed)" 1 "one 'listed' alert by the webhook"
+expect_eq "$(wc -l <"$tmp/hook.out" | tr -d ' ')" 1 "nothing else by the command"
+expect_eq "$(head -1 "$tmp/webhook.out" | jq -r '[.target, .zone, .status, .previous_status, .codes[0], .delist, .verdict.cause] | join("|")')" \
+	"192.0.2.10|watch.test|listed|clean|127.0.0.2|https://watch.test/delist|bl.listed" "the 'listed' event"
+grep -q 'listed .*192.0.2.10 on watch.test' "$tmp/r2.out" && ok || ko "round 2 prints the change: $(cat "$tmp/r2.out")"
+
+# Round 2 again: still listed, no new alert.
+mon --once "$tmp/mon.conf" >/dev/null 2>&1
+expect_rc $? 1 "round 2b (still listed)"
+expect_eq "$(wc -l <"$tmp/hook.out" | tr -d ' ')" 1 "no alert while nothing changes"
+
+# Round 3: delisted.
+write_zone
+wait_answer 10.2.0.192.watch.test none || ko "rbldnsd did not reload the delisting"
+mon --once --json "$tmp/mon.conf" >"$tmp/r3.out" 2>"$tmp/r3.err"
+expect_rc $? 0 "round 3 (delisted)"
+expect_eq "$(count "$tmp/hook.out" delisted)" 1 "one 'delisted' alert by the command"
+expect_eq "$(count "$tmp/webhook.out" delisted)" 1 "one 'delisted' alert by the webhook"
+expect_eq "$(wc -l <"$tmp/webhook.out" | tr -d ' ')" 2 "two webhook posts in all"
+expect_eq "$(jq -r '.event' "$tmp/r3.out" 2>/dev/null)" "delisted" "--json prints the event"
+
+# The history: the listing's begin and end.
+mon --history 192.0.2.10 --db "$tmp/monitor.db" --json >"$tmp/h.json" 2>"$tmp/h.err"
+expect_rc $? 0 "--history (not listed now)"
+expect_eq "$(jq -r '.listings | length' "$tmp/h.json")" 1 "one listing in the history"
+expect_eq "$(jq -r '.listings[0] | [.zone, .query, (.listed_at != null), (.delisted_at != null), .listed_now] | join("|")' "$tmp/h.json")" \
+	"watch.test|192.0.2.10|true|true|false" "listing with begin and end"
+expect_eq "$(jq -r '(.listings[0].listed_at < .listings[0].delisted_at)' "$tmp/h.json")" true "begin before end"
+expect_eq "$(jq -r '[.events[].event] | join(",")' "$tmp/h.json")" "listed,delisted" "events in order"
+expect_eq "$(jq -r '.rounds' "$tmp/h.json")" 4 "every round stored"
+expect_eq "$(jq -r '.verdict.cause' "$tmp/h.json")" ok "history verdict"
+mon --history 192.0.2.10 --db "$tmp/monitor.db" >"$tmp/h.txt" 2>&1
+expect_rc $? 0 "--history text"
+lt=$(jq -r '.listings[0].listed_at' "$tmp/h.json")
+dt=$(jq -r '.listings[0].delisted_at' "$tmp/h.json")
+grep "watch.test" "$tmp/h.txt" | grep -q "$lt.*$dt" && ok || ko "text timeline lacks the listing: $(cat "$tmp/h.txt")"
+n=$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from results").fetchone()[0])' "$tmp/monitor.db")
+expect_eq "$n" 4 "one result row per round and zone"
+
+# Metrics, and a clean stop on SIGTERM.
+mport=$(free_port SOCK_STREAM)
+"$MXDOC" monitor --color=never --metrics "127.0.0.1:$mport" "$tmp/mon.conf" >"$tmp/daemon.out" 2>"$tmp/daemon.err" &
+mon_pid=$!
+i=0
+while [ $i -lt 100 ]; do
+	curl -s --max-time 2 "http://127.0.0.1:$mport/metrics" >"$tmp/metrics.txt" 2>/dev/null &&
+		grep -q '^mxdoc_blocklist_listed' "$tmp/metrics.txt" && break
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q '^mxdoc_blocklist_listed{target="192.0.2.10",zone="watch.test"} 0$' "$tmp/metrics.txt" && ok ||
+	ko "metrics: $(cat "$tmp/metrics.txt")"
+grep -q '^mxdoc_monitor_last_check_timestamp_seconds ' "$tmp/metrics.txt" && ok || ko "no last-check time"
+grep -q '^mxdoc_monitor_check_duration_seconds ' "$tmp/metrics.txt" && ok || ko "no check duration"
+grep -q '^mxdoc_monitor_check_errors 0$' "$tmp/metrics.txt" && ok || ko "no error count"
+if command -v promtool >/dev/null 2>&1; then
+	if promtool check metrics <"$tmp/metrics.txt" >"$tmp/promtool.out" 2>&1; then ok; else
+		ko "promtool check metrics: $(cat "$tmp/promtool.out")"
+	fi
+else
+	echo "monitor: promtool missing (Debian's prometheus package): metrics lint skipped"
+fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$mport/other")
+expect_eq "$code" 404 "only /metrics is served"
+# The daemon sees the next listing within its interval.
+write_zone 192.0.2.10
+wait_answer 10.2.0.192.watch.test 127.0.0.2 || ko "rbldnsd did not reload"
+i=0
+while [ $i -lt 100 ]; do
+	[ "$(count "$tmp/webhook.out" listed)" -ge 2 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+expect_eq "$(count "$tmp/webhook.out" listed)" 2 "the running monitor alerts a new listing"
+curl -s --max-time 2 "http://127.0.0.1:$mport/metrics" >"$tmp/metrics2.txt"
+grep -q '^mxdoc_blocklist_listed{target="192.0.2.10",zone="watch.test"} 1$' "$tmp/metrics2.txt" && ok ||
+	ko "metrics after the listing: $(grep blocklist_listed "$tmp/metrics2.txt")"
+kill -TERM "$mon_pid"
+i=0
+while kill -0 "$mon_pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$mon_pid" 2>/dev/null; then
+	ko "monitor still running 10 s after SIGTERM"
+else
+	wait "$mon_pid"
+	expect_rc $? 0 "exit after SIGTERM"
+fi
+mon_pid=""
+
+# A locked database: the round is held, retried, then written; its alert
+# goes out once, after the write.
+write_zone
+wait_answer 10.2.0.192.watch.test none || ko "rbldnsd did not reload"
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(7)
+c.execute("ROLLBACK")' "$tmp/monitor.db" >"$tmp/lock.out" &
+lock_pid=$!
+i=0
+while ! grep -q locked "$tmp/lock.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+mon --once "$tmp/mon.conf" >"$tmp/lk.out" 2>"$tmp/lk.err"
+expect_rc $? 0 "round with a locked database"
+grep -q 'locked' "$tmp/lk.err" && ok || ko "the lock is not reported: $(cat "$tmp/lk.err")"
+expect_eq "$(count "$tmp/webhook.out" delisted)" 2 "the held round's alert sent once"
+wait "$lock_pid" 2>/dev/null
+lock_pid=""
+mon --history 192.0.2.10 --db "$tmp/monitor.db" --json >"$tmp/h2.json" 2>/dev/null
+expect_eq "$(jq -r '[.listings[] | (.delisted_at != null)] | join(",")' "$tmp/h2.json")" "true,true" "the held round is in the history"
+
+# Bad input: the malformed line is named, exit 2.
+conf "$tmp/bad.conf" "this line is wrong"
+mon --once "$tmp/bad.conf" >/dev/null 2>"$tmp/bad.err"
+expect_rc $? 2 "malformed config"
+grep -q 'line 9: ' "$tmp/bad.err" && ok || ko "the malformed line is not named: $(cat "$tmp/bad.err")"
+conf "$tmp/bad2.conf" "interval = soon"
+mon --check-config "$tmp/bad2.conf" >/dev/null 2>"$tmp/bad2.err"
+expect_rc $? 2 "bad interval"
+grep -q "line 9: interval" "$tmp/bad2.err" && ok || ko "bad interval: $(cat "$tmp/bad2.err")"
+conf "$tmp/bad3.conf" "colour = red"
+mon --check-config "$tmp/bad3.conf" >/dev/null 2>"$tmp/bad3.err"
+expect_rc $? 2 "unknown key"
+grep -q "line 9: unknown key 'colour'" "$tmp/bad3.err" && ok || ko "unknown key: $(cat "$tmp/bad3.err")"
+printf '[target 300.1.2.3]\n' >"$tmp/bad4.conf"
+mon --check-config "$tmp/bad4.conf" >/dev/null 2>"$tmp/bad4.err"
+expect_rc $? 2 "bad target"
+mon --check-config "$here/../../doc/monitor.conf.example" >/dev/null 2>"$tmp/ex.err"
+expect_rc $? 0 "doc/monitor.conf.example is valid: $(cat "$tmp/ex.err")"
+mon --history 192.0.2.10 --db "$tmp/nosuch.db" >/dev/null 2>&1
+expect_rc $? 2 "--history on a missing database"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
