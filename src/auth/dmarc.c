@@ -210,8 +210,10 @@ parse_uris(struct dmarc_record *r, const char *tag, struct sv v,
 		note(r, SEV_ERROR, tag, "%s= is empty", tag);
 		return;
 	}
-	while (v.n > 0 || (v.p != NULL && v.p[-1] == ',')) {
-		struct sv one = sv_trim(sv_cut(&v, ','));
+	for (;;) {
+		const char *comma = memchr(v.p, ',', v.n);
+		struct sv one = sv_trim(sv_make(v.p, comma != NULL ?
+		    (size_t)(comma - v.p) : v.n));
 
 		if (*count >= DMARC_URIS_MAX) {
 			note(r, SEV_WARNING, tag, "more than %d URIs in %s=; "
@@ -221,8 +223,10 @@ parse_uris(struct dmarc_record *r, const char *tag, struct sv v,
 		parse_uri(r, tag, one, &list[*count]);
 		if (list[*count].uri[0] != '\0')
 			(*count)++;
-		if (v.n == 0)
+		if (comma == NULL)
 			break;
+		v.n -= (size_t)(comma + 1 - v.p);
+		v.p = comma + 1;
 	}
 }
 
