@@ -1,0 +1,232 @@
+#!/bin/sh
+# DKIM interop with dkimpy (Debian python3-dkim), both ways: what mxdoc
+# signs dkimpy verifies, and what dkimpy signs mxdoc verifies, with
+# RSA-2048 and Ed25519 keys, relaxed and simple canonicalization; tampered
+# messages fail on both sides. The keys are made by `mxdoc dkim keygen` and
+# served by Debian's unbound on 127.0.0.1 at a free port, which both
+# verifiers ask (dkimpy through dnspython, see dkimpy_helper.py).
+#   tests/dkim/run.sh [path/to/mxdoc]      (default: $MXDOC or build/mxdoc)
+# Ends with "N passed, N failed"; exits 77 (skipped) without dkimpy or
+# unbound.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+MXDOC=${1:-${MXDOC:-$top/build/mxdoc}}
+case $MXDOC in /*) ;; *) MXDOC=$top/$MXDOC ;; esac
+PY=/usr/bin/python3
+UNBOUND=${UNBOUND:-/usr/sbin/unbound}
+pass=0 fail=0
+
+if ! $PY -c 'import dkim, dns.resolver, nacl' 2>/dev/null; then
+	echo "dkim interop: python3-dkim, python3-dnspython or python3-nacl missing (scripts/deps.sh): skipped"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 77
+fi
+if [ ! -x "$UNBOUND" ]; then
+	echo "dkim interop: $UNBOUND missing: skipped"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+ub_pid=""
+cleanup() {
+	if [ -n "$ub_pid" ]; then
+		kill "$ub_pid" 2>/dev/null
+		wait "$ub_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+umask 077
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# 1. Keys, made by mxdoc (never printed), and their records.
+D=example.test
+for t in rsa ed25519; do
+	if ! "$MXDOC" dkim keygen --json --domain $D --selector "s$t" --type $t \
+	    --out "$tmp/$t.pem" >"$tmp/$t.json" 2>"$tmp/$t.err"; then
+		bad "keygen $t: $(cat "$tmp/$t.err")"
+		echo "$pass passed, $fail failed"
+		exit 1
+	fi
+	mode=$(stat -c %a "$tmp/$t.pem")
+	if [ "$mode" = 600 ] && ! grep -q PRIVATE "$tmp/$t.json"; then
+		ok "keygen $t: key file mode 0600, nothing secret printed"
+	else
+		bad "keygen $t: mode $mode or private key in the output"
+	fi
+	# A second keygen never overwrites the key.
+	if "$MXDOC" dkim keygen --domain $D --selector "s$t" --type $t \
+	    --out "$tmp/$t.pem" >/dev/null 2>&1; then
+		bad "keygen $t: overwrote an existing key"
+	else
+		ok "keygen $t: an existing key file is left alone"
+	fi
+done
+# dkimpy wants PKCS#1 for RSA and the bare base64 seed for Ed25519.
+openssl rsa -in "$tmp/rsa.pem" -traditional -out "$tmp/rsa.pkcs1" 2>/dev/null
+openssl pkey -in "$tmp/ed25519.pem" -outform DER 2>/dev/null | tail -c 32 |
+	base64 >"$tmp/ed25519.seed"
+
+# 2. unbound serves the records (split into 255-byte strings).
+$PY - "$tmp" <<'PYEOF' >"$tmp/local-data"
+import json, sys
+tmp = sys.argv[1]
+for t in ("rsa", "ed25519"):
+    j = json.load(open("%s/%s.json" % (tmp, t)))
+    rec = j["record"]
+    parts = " ".join('"%s"' % rec[i:i + 255] for i in range(0, len(rec), 255))
+    print("    local-data: '%s. 300 IN TXT %s'" % (j["record_name"], parts))
+print("    local-data: 'srevoked._domainkey.example.test. 300 IN TXT \"v=DKIM1; k=rsa; p=\"'")
+PYEOF
+free_port() {
+	$PY -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+port=""
+tries=0
+while [ -z "$port" ] && [ $tries -lt 5 ]; do
+	tries=$((tries + 1))
+	p=$(free_port)
+	cat >"$tmp/unbound.conf" <<UBCONF
+server:
+    interface: 127.0.0.1
+    port: $p
+    do-daemonize: no
+    chroot: ""
+    username: ""
+    directory: "$tmp"
+    pidfile: "$tmp/unbound.pid"
+    use-syslog: no
+    logfile: ""
+    do-ip6: no
+    access-control: 127.0.0.0/8 allow
+    module-config: "iterator"
+    local-zone: "test." nodefault
+    local-zone: "$D." static
+$(cat "$tmp/local-data")
+UBCONF
+	"$UNBOUND" -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
+	ub_pid=$!
+	i=0
+	while [ $i -lt 50 ]; do
+		if dig +time=1 +tries=1 -p "$p" @127.0.0.1 \
+		    sed25519._domainkey.$D TXT 2>/dev/null | grep -q 'k=ed25519'; then
+			port=$p
+			break
+		fi
+		kill -0 "$ub_pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -z "$port" ]; then
+		kill "$ub_pid" 2>/dev/null
+		wait "$ub_pid" 2>/dev/null
+		ub_pid=""
+	fi
+done
+if [ -z "$port" ]; then
+	echo "dkim interop: unbound did not start:"
+	cat "$tmp/unbound.log"
+	echo "$pass passed, $((fail + 1)) failed"
+	exit 1
+fi
+
+printf 'From: Joe SixPack <joe@example.test>\r\nTo: Suzie Q <suzie@example.net>\r\nSubject: Is dinner  ready?\r\nDate: Fri, 11 Jul 2003 21:00:37 -0700\r\nMessage-ID: <20030712040037.46341.5F8J@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nHi.\r\n\r\nWe lost the game.  Are you hungry yet?  \r\n\r\nJoe.\r\n\r\n\r\n' >"$tmp/msg.eml"
+
+mx_verify() {	# FILE -> exit status of mxdoc dkim verify
+	"$MXDOC" dkim verify --json --timeout 5 --resolver "127.0.0.1@$port" "$1" \
+	    >"$1.json" 2>&1
+}
+py_verify() {	# FILE
+	$PY "$here/dkimpy_helper.py" verify 127.0.0.1 "$port" <"$1" >"$1.py" 2>&1
+}
+tamper() {	# IN OUT: the body changed, then a signed header changed
+	sed 's/We lost/We won/' "$1" >"$2.body"
+	sed 's/^Subject: Is dinner/Subject: Is lunch/' "$1" >"$2.hdr"
+}
+
+# 3. mxdoc signs, dkimpy verifies (and mxdoc too); tampering fails both.
+for t in rsa ed25519; do
+	for c in relaxed/relaxed simple/simple relaxed/simple; do
+		name="mxdoc signs $t $c"
+		f="$tmp/mx-$t-$(echo $c | tr / -).eml"
+		if ! "$MXDOC" dkim sign --domain $D --selector "s$t" \
+		    --key "$tmp/$t.pem" --canon $c <"$tmp/msg.eml" >"$f" 2>"$f.err"; then
+			bad "$name: $(cat "$f.err")"
+			continue
+		fi
+		if py_verify "$f"; then ok "$name, dkimpy verifies"
+		else bad "$name, dkimpy verifies: $(cat "$f.py")"; fi
+		if mx_verify "$f"; then ok "$name, mxdoc verifies"
+		else bad "$name, mxdoc verifies: $(cat "$f.json")"; fi
+		tamper "$f" "$f"
+		for k in body hdr; do
+			if py_verify "$f.$k"; then bad "$name, $k tampered: dkimpy passes"
+			else ok "$name, $k tampered: dkimpy fails"; fi
+			if mx_verify "$f.$k"; then bad "$name, $k tampered: mxdoc passes"
+			else ok "$name, $k tampered: mxdoc fails"; fi
+		done
+	done
+done
+# An LF-only message signed from a pipe keeps its line ends and verifies.
+tr -d '\r' <"$tmp/msg.eml" | "$MXDOC" dkim sign --domain $D --selector sed25519 \
+    --key "$tmp/ed25519.pem" >"$tmp/lf.eml" 2>&1
+if ! grep -q "$(printf '\r')" "$tmp/lf.eml" && mx_verify "$tmp/lf.eml"; then
+	ok "mxdoc signs an LF-only message from a pipe; mxdoc verifies"
+else
+	bad "LF-only message: $(cat "$tmp/lf.eml.json" 2>/dev/null)"
+fi
+
+# 4. dkimpy signs, mxdoc verifies; tampering fails both.
+for t in rsa ed25519; do
+	if [ $t = rsa ]; then key="$tmp/rsa.pkcs1"; alg=rsa-sha256
+	else key="$tmp/ed25519.seed"; alg=ed25519-sha256; fi
+	for c in relaxed/relaxed simple/simple relaxed/simple; do
+		name="dkimpy signs $t $c"
+		f="$tmp/py-$t-$(echo $c | tr / -).eml"
+		if ! $PY "$here/dkimpy_helper.py" sign $D "s$t" "$key" $alg $c \
+		    <"$tmp/msg.eml" >"$f" 2>"$f.err"; then
+			bad "$name: $(tail -1 "$f.err")"
+			continue
+		fi
+		if mx_verify "$f"; then ok "$name, mxdoc verifies"
+		else bad "$name, mxdoc verifies: $(cat "$f.json")"; fi
+		if py_verify "$f"; then ok "$name, dkimpy verifies"
+		else bad "$name, dkimpy verifies: $(cat "$f.py")"; fi
+		tamper "$f" "$f"
+		for k in body hdr; do
+			if mx_verify "$f.$k"; then bad "$name, $k tampered: mxdoc passes"
+			else ok "$name, $k tampered: mxdoc fails"; fi
+			if py_verify "$f.$k"; then bad "$name, $k tampered: dkimpy passes"
+			else ok "$name, $k tampered: dkimpy fails"; fi
+		done
+	done
+done
+
+# 5. The reasons in the JSON document.
+f="$tmp/mx-rsa-relaxed-relaxed.eml"
+if $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["signatures"][0]; sys.exit(0 if d["verdict"]["cause"]=="ok" and s["result"]=="pass" and s["algorithm"]=="rsa-sha256" and s["key_bits"]==2048 else 1)' "$f.json"; then
+	ok "JSON: pass, rsa-sha256, 2048 bits, verdict cause ok"
+else bad "JSON pass document: $(cat "$f.json")"; fi
+if $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["signatures"][0]; sys.exit(0 if d["verdict"]["cause"]=="smtp.unauthenticated" and s["result"]=="fail" and "body hash" in s["reason"] else 1)' "$f.body.json"; then
+	ok "JSON: tampered body is fail, body hash mismatch"
+else bad "JSON fail document: $(cat "$f.body.json")"; fi
+sed 's/s=srsa;/s=srevoked;/' "$f" >"$tmp/revoked.eml"
+mx_verify "$tmp/revoked.eml"
+if grep -q '"permerror"' "$tmp/revoked.eml.json" && grep -q 'revoked' "$tmp/revoked.eml.json"; then
+	ok "revoked key (empty p=) is permerror"
+else bad "revoked key: $(cat "$tmp/revoked.eml.json")"; fi
+sed 's/s=srsa;/s=snone;/' "$f" >"$tmp/nokey.eml"
+mx_verify "$tmp/nokey.eml"
+if grep -q '"permerror"' "$tmp/nokey.eml.json" && grep -q 'key not found' "$tmp/nokey.eml.json"; then
+	ok "missing key is permerror, key not found"
+else bad "missing key: $(cat "$tmp/nokey.eml.json")"; fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
