@@ -970,8 +970,10 @@ run(int argc, char **argv, struct cli_globals *g)
 	text_color_init(g->color);
 	if (history != NULL) {
 		if (optind < argc) {
-			if (load_conf(argv[optind], &mc, err, sizeof(err)) < 0)
+			if (load_conf(argv[optind], &mc, err, sizeof(err)) < 0) {
+				conf_release(&mc);
 				return cli_usage_error("monitor", "%s", err);
+			}
 			if (db == NULL)
 				db = mc.db;
 		}
@@ -982,8 +984,10 @@ run(int argc, char **argv, struct cli_globals *g)
 	if (argc - optind != 1)
 		return cli_usage_error("monitor", "one CONFIG file is needed "
 		    "(try 'mxdoc monitor --help')");
-	if (load_conf(argv[optind], &mc, err, sizeof(err)) < 0)
+	if (load_conf(argv[optind], &mc, err, sizeof(err)) < 0) {
+		conf_release(&mc);
 		return cli_usage_error("monitor", "%s", err);
+	}
 	m.mc = &mc;
 	m.g = g;
 	if (setup_zones(&m, err, sizeof(err)) < 0) {
