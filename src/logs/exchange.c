@@ -483,7 +483,8 @@ logs_exchange_next(struct sv *rcpts, struct sv *texts, const struct log_event *e
 		if (rcpts->n == 0)
 			return false;
 		r = sv_trim(sv_cut(rcpts, ';'));
-		if (r.n > 0)
+		/* an empty part, or "##Receive" with no address: skipped */
+		if (r.n > 0 && !(r.n >= 2 && r.p[0] == '#' && r.p[1] == '#'))
 			break;
 	}
 	*one = *ev;
