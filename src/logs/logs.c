@@ -33,6 +33,7 @@
 #define LOGS_CCACHE_MAX		(1 << 16)
 #define LOGS_MATCH_MAX		64
 #define LOGS_STEPS_MAX		10000
+#define LOGS_KEY_MAX_		2048	/* LOGS_KEY_MAX, below */
 
 struct msg_dest {
 	struct logs_dest	*d;
@@ -80,6 +81,13 @@ struct logs {
 	struct cause_acc	*causes;	/* nall entries */
 	size_t			 capunparsed, capfiles, capsteps;
 	struct exch_fields	 exf;		/* Exchange columns, this file */
+	/* The key of the last text grouped, by its place in the line: the
+	 * classifier's cache and the reply groups key the same text. */
+	const char		*memo_p;
+	size_t			 memo_n, memo_kn;
+	uint64_t		 memo_h;
+	uint64_t		 memo_line;
+	char			 memo_k[LOGS_KEY_MAX_];
 	struct htab		 scope_rcpts, scope_qids;
 	char			*match[LOGS_MATCH_MAX];	/* --message qids */
 	int			 nmatch;
@@ -556,12 +564,27 @@ norm_key(struct sv t, char *out)
 	return k;
 }
 
+/* The grouping key of t and its hash, computed once per text of a line. */
+static struct sv
+text_key(struct logs *l, struct sv t, uint64_t *h)
+{
+	if (l->memo_p != t.p || l->memo_n != t.n || l->memo_line !=
+	    l->counter) {
+		l->memo_p = t.p;
+		l->memo_n = t.n;
+		l->memo_line = l->counter;
+		l->memo_kn = norm_key(t, l->memo_k);
+		l->memo_h = ht_hash(l->memo_k, l->memo_kn);
+	}
+	*h = l->memo_h;
+	return sv_make(l->memo_k, l->memo_kn);
+}
+
 static const struct cause *
 classify_cached(struct logs *l, struct sv text)
 {
-	char kb[LOGS_KEY_MAX];
-	struct sv key = sv_make(kb, norm_key(text, kb));
-	uint64_t h = ht_hash(key.p, key.n);
+	uint64_t h;
+	struct sv key = text_key(l, text, &h);
 	struct hent *e = ht_find(&l->ccache, key.p, key.n, h);
 	struct classify_result cr;
 	struct ccache_ent *c;
@@ -663,14 +686,12 @@ cause_reply(struct logs *l, struct cause_acc *ca, const struct log_event *ev,
 	struct logs_reply *r;
 	struct hent *e;
 	uint64_t h;
-	char kb[LOGS_KEY_MAX];
 	struct sv key;
 
 	t = sv_trim(t);
 	if (t.n > LOGS_REPLY_TEXT_MAX)
 		t.n = LOGS_REPLY_TEXT_MAX;
-	key = sv_make(kb, norm_key(t, kb));
-	h = ht_hash(key.p, key.n);
+	key = text_key(l, t, &h);
 	e = ht_find(&ca->idx, key.p, key.n, h);
 	if (e != NULL)
 		r = &ca->s.replies[(size_t)(uintptr_t)e->v - 1];
