@@ -8,6 +8,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "auth/tagvalue.h"
 #include "core/mem.h"
 #include "dns/resolver.h"
 
@@ -155,8 +156,19 @@ sig_setup(struct dkim_verify *v, struct dkim_sigstate *s,
 	s->v = v;
 	s->r.timestamp = s->r.expire = s->r.length = -1;
 	if (dkim_sig_parse(val, vn, &s->sig, &err) < 0) {
+		struct tv_list l;
+		const struct sv *d, *sel;
+		const char *why;
+
 		if (s->sig.alg_name[0] != '\0')
 			s->r.algorithm = xstrdup(s->sig.alg_name);
+		/* Name the signature in the report when its tags read. */
+		if (tv_parse(val, vn, &l, &why, NULL) == 0) {
+			if ((d = tv_get(&l, "d")) != NULL && d->n > 0)
+				s->r.domain = xstrndup(d->p, d->n);
+			if ((sel = tv_get(&l, "s")) != NULL && sel->n > 0)
+				s->r.selector = xstrndup(sel->p, sel->n);
+		}
 		set_result(s, DKIM_PERMERROR, "signature syntax: %s", err);
 		return;
 	}
