@@ -472,6 +472,9 @@ on_nothing_pending(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* Freed here, not later: the caller may free the loop before v. */
+	event_free(v->ev);
+	v->ev = NULL;
 	v->cb(v->arg, v);
 }
 
