@@ -29,7 +29,7 @@
 #include "logs/logs_int.h"
 
 /* Messages in flight kept before the least recently seen are dropped. */
-#define LOGS_INFLIGHT_MAX	(1 << 20)
+#define LOGS_INFLIGHT_MAX	(1 << 18)
 #define LOGS_CCACHE_MAX		(1 << 16)
 #define LOGS_MATCH_MAX		64
 #define LOGS_STEPS_MAX		10000
@@ -41,14 +41,17 @@ struct msg_dest {
 	bool			 pending;	/* deferred, not yet done */
 };
 
+/* One allocation per message in flight, queue id included, and room for
+ * its first destination: most messages have one. */
 struct msg {
-	char		*qid;
-	size_t		 qidlen;
 	char		*msgid;
 	uint64_t	 touched;	/* line counter of the last use */
-	struct msg_dest	*md;
-	int		 nmd, capmd;
+	struct msg_dest	*md;		/* &md1, or an array */
 	const struct cause *last;
+	struct msg_dest	 md1;
+	int		 nmd, capmd;
+	size_t		 qidlen;
+	char		 qid[];
 };
 
 struct cause_acc {
@@ -122,9 +125,9 @@ logs_new(const struct logs_params *p)
 static void
 msg_free(struct msg *m)
 {
-	free(m->qid);
 	free(m->msgid);
-	free(m->md);
+	if (m->md != &m->md1)
+		free(m->md);
 	free(m);
 }
 
@@ -327,9 +330,11 @@ msg_get(struct logs *l, struct sv qid, bool create)
 		return NULL;
 	if (l->msgs.n >= LOGS_INFLIGHT_MAX)
 		sweep(l);
-	m = xcalloc(1, sizeof(*m));
-	m->qid = svdup(qid);
+	m = xcalloc(1, sizeof(*m) + qid.n + 1);
+	memcpy(m->qid, qid.p, qid.n);
 	m->qidlen = qid.n;
+	m->md = &m->md1;
+	m->capmd = 1;
 	m->touched = l->counter;
 	ht_insert(&l->msgs, m->qid, m->qidlen, h, m);
 	l->r.messages++;
@@ -357,8 +362,13 @@ msg_dest(struct msg *m, struct logs_dest *d, bool *fresh)
 		if (m->md[i].d == d)
 			return &m->md[i];
 	if (m->nmd == m->capmd) {
-		m->capmd = m->capmd ? m->capmd * 2 : 2;
-		m->md = xrealloc(m->md, sizeof(*m->md) * (size_t)m->capmd);
+		m->capmd *= 2;
+		if (m->md == &m->md1) {
+			m->md = xcalloc((size_t)m->capmd, sizeof(*m->md));
+			m->md[0] = m->md1;
+		} else
+			m->md = xrealloc(m->md, sizeof(*m->md) *
+			    (size_t)m->capmd);
 	}
 	memset(&m->md[m->nmd], 0, sizeof(m->md[0]));
 	m->md[m->nmd].d = d;
