@@ -11,7 +11,7 @@ libunbound-dev libevent-dev libssl-dev libsqlite3-dev libexpat1-dev
 libarchive-dev libpsl-dev libcurl4-openssl-dev zlib1g-dev
 unbound postfix openssl iproute2 iptables procps psmisc
 rbldnsd bind9-utils
-swaks dnsutils jq time python3-aiosmtpd python3-jsonschema
+swaks dnsutils jq time python3-aiosmtpd python3-jsonschema pflogsumm
 python3-yaml prometheus
 "
 
