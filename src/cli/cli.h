@@ -77,6 +77,15 @@ enum {
 "  -q, --quiet            the verdict only\n"				\
 "  -h, --help             this help\n"
 
+/* getopt_long over a command's options (opts starts with
+ * CLI_GLOBAL_OPTIONS): handles the global options, --help, --version and
+ * unknown options itself and returns the next option of the command's
+ * own, or -1 at the end. CLI_OPT_STOP means the command must return *stop
+ * now (its help was printed, or an option was bad: the reason is on
+ * stderr). */
+#define CLI_OPT_STOP (-2)
+int	cli_next_option(int argc, char **argv, const struct option *opts,
+	    struct cli_globals *g, const struct cmd_entry *e, int *stop);
 /* Handles a global option. Returns 1 when it was one, 0 when not, and -1
  * (after printing the reason) when its value is bad. OPT_HELP and
  * OPT_VERSION are left to the caller (they return 0). */

@@ -354,21 +354,13 @@ run(int argc, char **argv, struct cli_globals *g)
 
 	memset(&p, 0, sizeof(p));
 	memset(&dp, 0, sizeof(dp));
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int gr = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (gr < 0)
-			return EXIT_USAGE;
-		if (gr > 0)
-			continue;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_auth_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
 		switch (c) {
-		case OPT_HELP:
-		case 'h':
-			cli_print_help(&cmd_auth_entry);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("mxdoc %s\n", MXDOC_VERSION);
-			return EXIT_OK;
 		case OPT_CA_FILE:
 			p.ca_file = optarg;
 			break;
@@ -378,9 +370,6 @@ run(int argc, char **argv, struct cli_globals *g)
 				    "takes a port number: '%s'", optarg);
 			p.https_port = (int)port;
 			break;
-		default:
-			fprintf(stderr, "Try 'mxdoc auth --help'.\n");
-			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)

@@ -592,21 +592,13 @@ run(int argc, char **argv, struct cli_globals *g)
 	memset(&bp, 0, sizeof(bp));
 	memset(&dp, 0, sizeof(dp));
 	memset(&x, 0, sizeof(x));
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int r = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r > 0)
-			continue;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_blocklist_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
 		switch (c) {
-		case OPT_HELP:
-		case 'h':
-			cli_print_help(&cmd_blocklist_entry);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("mxdoc %s\n", MXDOC_VERSION);
-			return EXIT_OK;
 		case OPT_ZONES:
 			zones_file = optarg;
 			break;
@@ -628,9 +620,6 @@ run(int argc, char **argv, struct cli_globals *g)
 		case OPT_LIST_ZONES:
 			list = true;
 			break;
-		default:
-			fprintf(stderr, "Try 'mxdoc blocklist --help'.\n");
-			return EXIT_USAGE;
 		}
 	}
 	text_color_init(g->color);

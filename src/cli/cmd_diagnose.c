@@ -651,21 +651,13 @@ run(int argc, char **argv, struct cli_globals *g)
 	memset(&p, 0, sizeof(p));
 	memset(&tp, 0, sizeof(tp));
 	memset(&dp, 0, sizeof(dp));
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int r = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r > 0)
-			continue;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_diagnose_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
 		switch (c) {
-		case OPT_HELP:
-		case 'h':
-			cli_print_help(&cmd_diagnose_entry);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("mxdoc %s\n", MXDOC_VERSION);
-			return EXIT_OK;
 		case OPT_PORT:
 			if (cli_parse_int(optarg, 1, 65535, &v) < 0)
 				return cli_usage_error("diagnose",
@@ -715,9 +707,6 @@ run(int argc, char **argv, struct cli_globals *g)
 				    "--concurrency takes 1 to 64: '%s'", optarg);
 			p.concurrency = (int)v;
 			break;
-		default:
-			fprintf(stderr, "Try 'mxdoc diagnose --help'.\n");
-			return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc)

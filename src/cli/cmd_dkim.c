@@ -731,21 +731,13 @@ run(int argc, char **argv, struct cli_globals *g)
 
 	memset(&o, 0, sizeof(o));
 	o.now = -1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int gr = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (gr < 0)
-			return EXIT_USAGE;
-		if (gr > 0)
-			continue;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_dkim_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
 		switch (c) {
-		case OPT_HELP:
-		case 'h':
-			cli_print_help(&cmd_dkim_entry);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("mxdoc %s\n", MXDOC_VERSION);
-			return EXIT_OK;
 		case OPT_DOMAIN:
 			o.domain = optarg;
 			break;
@@ -778,9 +770,6 @@ run(int argc, char **argv, struct cli_globals *g)
 				    "seconds");
 			o.now = lv;
 			break;
-		default:
-			fprintf(stderr, "Try 'mxdoc dkim --help'.\n");
-			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)

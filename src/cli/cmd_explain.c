@@ -94,20 +94,13 @@ run(int argc, char **argv, struct cli_globals *g)
 	struct buf out;
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int r = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (c == OPT_HELP || c == 'h') {
-			cli_print_help(&cmd_explain_entry);
-			return EXIT_OK;
-		}
-		fprintf(stderr, "Try 'mxdoc explain --help'.\n");
-		return EXIT_USAGE;
-	}
+	/* explain has no options of its own. */
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_explain_entry,
+	    &stop)) != -1)
+		if (c == CLI_OPT_STOP)
+			return stop;
 	text_color_init(g->color);
 	memset(&x, 0, sizeof(x));
 	x.g = g;

@@ -619,21 +619,13 @@ run(int argc, char **argv, struct cli_globals *g)
 
 	memset(&p, 0, sizeof(p));
 	p.zone = LOGTIME_LOCAL;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int gr = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (gr < 0)
-			return EXIT_USAGE;
-		if (gr > 0)
-			continue;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_logs_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
 		switch (c) {
-		case OPT_HELP:
-		case 'h':
-			cli_print_help(&cmd_logs_entry);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("mxdoc %s\n", MXDOC_VERSION);
-			return EXIT_OK;
 		case OPT_SINCE:
 			since = optarg;
 			break;
@@ -685,9 +677,6 @@ run(int argc, char **argv, struct cli_globals *g)
 				return cli_usage_error("logs", "--tz takes local, "
 				    "UTC or an offset like +0100: '%s'", optarg);
 			break;
-		default:
-			fprintf(stderr, "Try 'mxdoc logs --help'.\n");
-			return EXIT_USAGE;
 		}
 	}
 	logtime_init(&tz, 0, p.zone, p.off_s);

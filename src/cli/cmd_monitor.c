@@ -932,21 +932,13 @@ run(int argc, char **argv, struct cli_globals *g)
 
 	memset(&m, 0, sizeof(m));
 	memset(&mc, 0, sizeof(mc));
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int r = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r > 0)
-			continue;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_monitor_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
 		switch (c) {
-		case OPT_HELP:
-		case 'h':
-			cli_print_help(&cmd_monitor_entry);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("mxdoc %s\n", MXDOC_VERSION);
-			return EXIT_OK;
 		case OPT_DB:
 			db = optarg;
 			break;
@@ -962,9 +954,6 @@ run(int argc, char **argv, struct cli_globals *g)
 		case OPT_CHECK_CONFIG:
 			check_only = true;
 			break;
-		default:
-			fprintf(stderr, "Try 'mxdoc monitor --help'.\n");
-			return EXIT_USAGE;
 		}
 	}
 	text_color_init(g->color);

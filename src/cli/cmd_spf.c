@@ -357,21 +357,13 @@ run(int argc, char **argv, struct cli_globals *g)
 
 	memset(&p, 0, sizeof(p));
 	memset(&dp, 0, sizeof(dp));
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		int gr = cli_global_option(c, optarg, g);
+	int stop = EXIT_OK;
 
-		if (gr < 0)
-			return EXIT_USAGE;
-		if (gr > 0)
-			continue;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_spf_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
 		switch (c) {
-		case OPT_HELP:
-		case 'h':
-			cli_print_help(&cmd_spf_entry);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("mxdoc %s\n", MXDOC_VERSION);
-			return EXIT_OK;
 		case OPT_IP:
 			p.ip = optarg;
 			break;
@@ -395,9 +387,6 @@ run(int argc, char **argv, struct cli_globals *g)
 				    "domain name: '%s'", optarg);
 			p.receiver = optarg;
 			break;
-		default:
-			fprintf(stderr, "Try 'mxdoc spf --help'.\n");
-			return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 < argc)

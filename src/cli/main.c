@@ -139,6 +139,44 @@ cli_global_option(int opt, const char *arg, struct cli_globals *g)
 	}
 }
 
+int
+cli_next_option(int argc, char **argv, const struct option *opts,
+    struct cli_globals *g, const struct cmd_entry *e, int *stop)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		int r = cli_global_option(c, optarg, g);
+
+		if (r < 0) {
+			*stop = EXIT_USAGE;
+			return CLI_OPT_STOP;
+		}
+		if (r > 0)
+			continue;
+		switch (c) {
+		case OPT_HELP:
+		case 'h':
+			cli_print_help(e);
+			*stop = EXIT_OK;
+			return CLI_OPT_STOP;
+		case OPT_VERSION:
+			printf("mxdoc %s\n", MXDOC_VERSION);
+			*stop = EXIT_OK;
+			return CLI_OPT_STOP;
+		case '?':
+		case ':':
+			/* getopt has said what was wrong. */
+			fprintf(stderr, "Try 'mxdoc %s --help'.\n", e->name);
+			*stop = EXIT_USAGE;
+			return CLI_OPT_STOP;
+		default:
+			return c;
+		}
+	}
+	return -1;
+}
+
 void
 cli_print_help(const struct cmd_entry *e)
 {
