@@ -60,6 +60,7 @@ suite "SPF conformance (RFC 7208, RFC 4408)" sh tests/spf/run.sh "$B/mxdoc"
 suite "auth audit against unbound and HTTPS" sh tests/auth/run.sh "$B/mxdoc"
 suite "DKIM interop with dkimpy" sh tests/dkim/run.sh "$B/mxdoc"
 suite "monitor against rbldnsd" sh tests/monitor/run.sh "$B/mxdoc"
+suite "logs of a real Postfix sending to the lab" sh tests/logs/run.sh
 suite "integration lab" sh tests/integration/run.sh
 
 echo
