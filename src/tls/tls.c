@@ -200,6 +200,18 @@ cert_facts(X509 *x, struct tls_cert *c)
 	}
 }
 
+/* Keeps the DER of the element just described (see tls.h: DANE). */
+static void
+keep_der(X509 *x, struct tls_facts *f, int i)
+{
+	unsigned char *p = f->der[i];
+	int n = i2d_X509(x, NULL);
+
+	f->der_len[i] = 0;
+	if (n > 0 && n <= TLS_DER_MAX && i2d_X509(x, &p) == n)
+		f->der_len[i] = (size_t)n;
+}
+
 void
 tls_collect(SSL *ssl, const char *expect_name, struct tls_facts *f)
 {
@@ -226,10 +238,14 @@ tls_collect(SSL *ssl, const char *expect_name, struct tls_facts *f)
 	 * leaf. Fall back to the leaf alone. */
 	chain = SSL_get_peer_cert_chain(ssl);
 	n = chain != NULL ? sk_X509_num(chain) : 0;
-	if (n == 0)
+	if (n == 0) {
+		keep_der(leaf, f, f->nchain);
 		cert_facts(leaf, &f->chain[f->nchain++]);
-	for (i = 0; i < n && f->nchain < TLS_MAX_CHAIN; i++)
+	}
+	for (i = 0; i < n && f->nchain < TLS_MAX_CHAIN; i++) {
+		keep_der(sk_X509_value(chain, i), f, f->nchain);
 		cert_facts(sk_X509_value(chain, i), &f->chain[f->nchain++]);
+	}
 	f->expired = f->chain[0].not_after != 0 &&
 	    f->chain[0].not_after < (int64_t)time(NULL);
 	if (expect_name != NULL && expect_name[0] != '\0') {

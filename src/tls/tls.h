@@ -34,6 +34,7 @@ struct tls_params {
 
 #define TLS_MAX_CHAIN	8
 #define TLS_MAX_SANS	16
+#define TLS_DER_MAX	8192	/* one certificate's DER kept for DANE */
 
 struct tls_cert {
 	char	 subject[256];
@@ -60,6 +61,11 @@ struct tls_facts {
 	bool		 expired;		/* leaf not_after is in the past */
 	int		 nchain;
 	struct tls_cert	 chain[TLS_MAX_CHAIN];	/* [0] is the leaf */
+	/* The DER of each chain element as sent, for DANE matching (RFC
+	 * 6698 2.1.2 compares the certificate or its SubjectPublicKeyInfo);
+	 * der_len[i] is 0 when the certificate exceeds TLS_DER_MAX. */
+	size_t		 der_len[TLS_MAX_CHAIN];
+	unsigned char	 der[TLS_MAX_CHAIN][TLS_DER_MAX];
 };
 
 /* Creates the client context; NULL with *err (owned string) on failure, for
