@@ -460,10 +460,21 @@ gen_tlsa(const struct gen_tlsa_params *p, struct gen_out *o)
 	memset(o, 0, sizeof(*o));
 	o->kind = "tlsa";
 	o->type = "TLSA";
-	bio = BIO_new_mem_buf(p->pem, (int)p->pem_len);
-	if (bio != NULL)
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	if (p->pem != NULL) {
+		bio = BIO_new_mem_buf(p->pem, (int)p->pem_len);
+		if (bio != NULL)
+			x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	} else if (p->der != NULL) {
+		const unsigned char *d = p->der;
+
+		x = d2i_X509(NULL, &d, (long)p->der_len);
+	}
+	if (x == NULL && p->pem == NULL) {
+		gen_note(o, SEV_ERROR, CAUSE_TLS, "the server's certificate "
+		    "cannot be read");
+		goto out;
+	}
 	if (x == NULL) {
 		gen_note(o, SEV_ERROR, CAUSE_TLS, "no PEM certificate (-----BEGIN "
 		    "CERTIFICATE-----) in the file");

@@ -106,6 +106,9 @@ struct gen_tlsa_params {
 	const char	*pem;		/* PEM text; the first certificate is
 					 * the leaf */
 	size_t		 pem_len;
+	const unsigned char *der;	/* or the leaf's DER (used when pem is
+					 * NULL), as an MX sent it */
+	size_t		 der_len;
 	long long	 now;		/* Unix seconds, for the expiry note */
 };
 

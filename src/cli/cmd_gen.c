@@ -6,7 +6,10 @@
  * --json come from one gen_out (doc/gen.md).
  * Exit: 0 publishable, 1 warnings or errors, 2 bad usage, 3 no DNS.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,8 @@
 #include "dns/resolver.h"
 #include "report/json.h"
 #include "report/text.h"
+#include "smtp/session.h"
+#include "tls/tls.h"
 
 #define CERT_FILE_MAX	(1024 * 1024)
 
@@ -46,9 +51,11 @@ static const char help[] =
 "      [--id ID]          the policy file and the _mta-sts record (id: the\n"
 "                         UTC time now)\n"
 "  tls-rpt --rua mailto:ADDR|https://URL...\n"
-"  tlsa --cert FILE [--host NAME] [--port N]\n"
-"                         the DANE-EE record 3 1 1 of the leaf certificate\n"
-"Options of every subcommand:\n"
+"  tlsa --cert FILE|--mx HOST [--host NAME] [--port N]\n"
+"                         the DANE-EE record 3 1 1 of the leaf certificate:\n"
+"                         from a PEM file, or the one HOST presents after\n"
+"                         STARTTLS on port N (default 25)\n"
+"Options of spf, dmarc, mta-sts and tls-rpt:\n"
 "  --domain DOMAIN        write fully qualified owner names for DOMAIN\n"
 "                         (default: names relative to the zone)\n";
 
@@ -260,6 +267,181 @@ out:
 		dns_free(dns);
 	event_base_free(b->base);
 	b->base = NULL;
+	free(err);
+	return rc;
+}
+
+
+/* ---- The certificate an MX presents (gen tlsa --mx) ------------------ */
+
+struct fetch {
+	struct event_base	*base;
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	bool			 have_addr, done;
+	char			 why[128];
+};
+
+static void
+on_addr(void *arg, const struct dns_answer *a)
+{
+	struct fetch *f = arg;
+	int i;
+
+	for (i = 0; i < a->nrr && !f->have_addr; i++) {
+		const struct dns_rr *rr = a->rr[i];
+
+		if (rr->type == DNS_T_A) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&f->addr;
+
+			sin->sin_family = AF_INET;
+			sin->sin_addr = rr->u.a;
+			f->addrlen = sizeof(*sin);
+			f->have_addr = true;
+		} else if (rr->type == DNS_T_AAAA) {
+			struct sockaddr_in6 *s6 =
+			    (struct sockaddr_in6 *)&f->addr;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_addr = rr->u.aaaa;
+			f->addrlen = sizeof(*s6);
+			f->have_addr = true;
+		}
+	}
+	if (!f->have_addr)
+		snprintf(f->why, sizeof(f->why), "no %s address: %s",
+		    a->nrr > 0 ? "usable" : "A", dns_status_name(a->status));
+	event_base_loopbreak(f->base);
+}
+
+static void
+on_session(void *arg, struct smtp_session *s)
+{
+	struct fetch *f = arg;
+
+	(void)s;
+	f->done = true;
+	event_base_loopbreak(f->base);
+}
+
+/* Connects to host on port, says EHLO, STARTTLS, and hands the leaf's DER
+ * to gen_tlsa(). Returns an exit status; the reason is on stderr. */
+static int
+tlsa_from_mx(const char *host, int port, const struct cli_globals *g,
+    struct gen_tlsa_params *ap, struct gen_out *o)
+{
+	static struct fetch f;
+	struct tls_params tparams;
+	struct smtp_params sp;
+	struct dns_params dp;
+	struct dns *dns = NULL;
+	struct tls_ctx *tctx = NULL;
+	struct smtp_session *s = NULL;
+	const struct smtp_result *res;
+	struct sockaddr_in *sin;
+	struct sockaddr_in6 *s6;
+	char *err = NULL, helo[256];
+	int rc = EXIT_INTERNAL;
+
+	memset(&f, 0, sizeof(f));
+	memset(&dp, 0, sizeof(dp));
+	memset(&tparams, 0, sizeof(tparams));
+	f.base = event_base_new();
+	if (f.base == NULL)
+		return EXIT_INTERNAL;
+	sin = (struct sockaddr_in *)&f.addr;
+	s6 = (struct sockaddr_in6 *)&f.addr;
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		f.addrlen = sizeof(*sin);
+		f.have_addr = true;
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		f.addrlen = sizeof(*s6);
+		f.have_addr = true;
+	} else {
+		dp.servers = g->nresolver > 0 ? (const char **)g->resolver :
+		    NULL;
+		dp.trust_anchor = g->trust_anchor;
+		dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
+		dns = dns_new(f.base, &dp, &err);
+		if (dns == NULL) {
+			fprintf(stderr, "mxdoc gen tlsa: DNS: %s\n",
+			    err ? err : "?");
+			goto out;
+		}
+		if (dns_query(dns, host, g->family == 6 ? DNS_T_AAAA : DNS_T_A,
+		    on_addr, &f) == NULL) {
+			fprintf(stderr, "mxdoc gen tlsa: cannot ask DNS for "
+			    "%s\n", host);
+			goto out;
+		}
+		event_base_dispatch(f.base);
+		if (!f.have_addr) {
+			fprintf(stderr, "mxdoc gen tlsa: %s: %s\n", host,
+			    f.why[0] ? f.why : "no address");
+			rc = EXIT_PROBLEM;
+			goto out;
+		}
+	}
+	if (f.addr.ss_family == AF_INET)
+		sin->sin_port = htons((uint16_t)port);
+	else
+		s6->sin6_port = htons((uint16_t)port);
+	tctx = tls_ctx_new(&tparams, &err);
+	if (tctx == NULL) {
+		fprintf(stderr, "mxdoc gen tlsa: TLS: %s\n", err ? err : "?");
+		goto out;
+	}
+	if (gethostname(helo, sizeof(helo)) != 0 || helo[0] == '\0')
+		snprintf(helo, sizeof(helo), "localhost");
+	helo[sizeof(helo) - 1] = '\0';
+	memset(&sp, 0, sizeof(sp));
+	memcpy(&sp.addr, &f.addr, sizeof(f.addr));
+	sp.addrlen = f.addrlen;
+	sp.helo = helo;
+	sp.server_name = host;
+	sp.tls_mode = port == 465 ? SMTP_TLS_IMPLICIT : SMTP_TLS_REQUIRED;
+	sp.tls = tctx;
+	if (g->timeout_ms > 0) {
+		int k;
+
+		for (k = 0; k < SMTP_S_NUM; k++)
+			sp.timeout_ms[k] = g->timeout_ms;
+	}
+	s = smtp_session_start(f.base, &sp, on_session, &f);
+	if (s == NULL) {
+		fprintf(stderr, "mxdoc gen tlsa: cannot start the SMTP "
+		    "session\n");
+		goto out;
+	}
+	event_base_dispatch(f.base);
+	res = smtp_session_result(s);
+	if (!f.done || !res->tls.done || res->tls.nchain < 1 ||
+	    res->tls.der_len[0] == 0) {
+		fprintf(stderr, "mxdoc gen tlsa: %s port %d: no certificate: "
+		    "%s%s%s\n", host, port, !f.done ? "unfinished" :
+		    smtp_fail_name(res->fail), res->tls.error[0] ? ": " : "",
+		    res->tls.error);
+		rc = EXIT_PROBLEM;
+		goto out;
+	}
+	ap->pem = NULL;
+	ap->der = res->tls.der[0];
+	ap->der_len = res->tls.der_len[0];
+	if (ap->host == NULL && inet_pton(AF_INET, host, &sin->sin_addr) != 1
+	    && strchr(host, ':') == NULL)
+		ap->host = host;
+	rc = gen_tlsa(ap, o) < 0 ? EXIT_PROBLEM : EXIT_OK;
+	if (rc != EXIT_OK)
+		fprintf(stderr, "mxdoc gen tlsa: %s: %s\n", host,
+		    o->nnote > 0 ? o->note[0].text : "unreadable");
+out:
+	smtp_session_free(s);
+	tls_ctx_free(tctx);
+	if (dns != NULL)
+		dns_free(dns);
+	event_base_free(f.base);
 	free(err);
 	return rc;
 }
@@ -591,8 +773,12 @@ run(int argc, char **argv, struct cli_globals *g)
 			else if (sub == 2)
 				rc = add_item("mta-sts", "--mx", stp.mx, &stp.nmx,
 				    optarg);
-			else
+			else if (spf_name_ok(optarg, false) ||
+			    strchr(optarg, ':') != NULL)
 				mxhost = optarg;
+			else
+				return cli_usage_error("gen", "tlsa --mx: '%s' is "
+				    "not a host name or address", optarg);
 			break;
 		case OPT_ALL:
 			sp.all = spf_all(optarg);
@@ -733,21 +919,25 @@ run(int argc, char **argv, struct cli_globals *g)
 		gen_tlsrpt(&tp, &o);
 		break;
 	default:
+		ap.now = (long long)time(NULL);
+		if (mxhost != NULL && cert != NULL)
+			return cli_usage_error("gen", "tlsa: --cert or --mx, not "
+			    "both");
 		if (mxhost != NULL) {
-			fprintf(stderr, "mxdoc gen tlsa: --mx is not available "
-			    "yet: the TLS handshake facts do not keep the leaf "
-			    "certificate; save it with 'openssl s_client "
-			    "-starttls smtp -connect %s:25' and use --cert\n",
-			    mxhost);
-			return EXIT_INTERNAL;
+			rc = tlsa_from_mx(mxhost, ap.port > 0 ? ap.port : 25, g,
+			    &ap, &o);
+			if (rc != EXIT_OK) {
+				gen_out_release(&o);
+				return rc;
+			}
+			break;
 		}
 		if (cert == NULL)
 			return cli_usage_error("gen", "tlsa: --cert FILE (PEM, the "
-			    "leaf first) is required");
+			    "leaf first) or --mx HOST is required");
 		if ((rc = read_file(cert, &pem, &ap.pem_len)) != 0)
 			return rc;
 		ap.pem = pem;
-		ap.now = (long long)time(NULL);
 		if (gen_tlsa(&ap, &o) < 0) {
 			fprintf(stderr, "mxdoc gen tlsa: %s: %s\n", cert,
 			    o.nnote > 0 ? o.note[0].text : "unreadable");
