@@ -9,16 +9,26 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
+#include "auth/dkim_key.h"
 #include "auth/spf.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/mtime.h"
+#include "core/netaddr.h"
+#include "smtp/session.h"
+#include "tls/tls.h"
+
+/* data/dkim-selectors.txt, compiled in (core/embedded.h). */
+extern const char embedded_dkim_selectors_txt[];
+extern const size_t embedded_dkim_selectors_txt_len;
 
 /* Which question an answer belongs to. */
 enum qkind {
 	Q_SPF_TXT, Q_DMARC, Q_DMARC_ORG, Q_REPORT, Q_STS_TXT, Q_STS_A,
-	Q_STS_AAAA, Q_TLSRPT, Q_MX, Q_MX_A, Q_MX_AAAA,
+	Q_STS_AAAA, Q_TLSRPT, Q_MX, Q_MX_A, Q_MX_AAAA, Q_DKIM, Q_TLSA,
 };
 
 struct audit;
@@ -110,6 +120,8 @@ same_name(const char *x, const char *y)
 	return nx == ny && strncasecmp(x, y, nx) == 0;
 }
 
+static bool dns_failed(enum dns_status s);
+
 static void
 dmarc_found(struct audit *a, const struct dns_answer *ans, const char *at)
 {
@@ -194,6 +206,119 @@ mx_answer(struct audit *a, const struct dns_answer *ans)
 		}
 		ask(a, h->host, DNS_T_A, Q_MX_A, m->nhost - 1);
 		ask(a, h->host, DNS_T_AAAA, Q_MX_AAAA, m->nhost - 1);
+		/* RFC 7672 2.2.2: TLSA at the MX name (the CNAME-expanded
+		 * name first is not tried: MX aliases are reported anyway). */
+		h->status_tlsa = DNS_NODATA;
+		{
+			char tname[300];
+
+			snprintf(tname, sizeof(tname), "_25._tcp.%s", h->host);
+			ask(a, tname, DNS_T_TLSA, Q_TLSA, m->nhost - 1);
+		}
+	}
+}
+
+/* A TXT record that is meant as a DKIM key: v=DKIM1 first, or a p= tag
+ * (a wildcard SPF record at the name is not one). */
+static bool
+is_dkim(const char *s, size_t n)
+{
+	size_t i;
+
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	if (n >= 7 && strncmp(s, "v=DKIM1", 7) == 0)
+		return true;
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == 'p' && (s[i + 1] == '=' || s[i + 1] == ' ') &&
+		    (i == 0 || s[i - 1] == ';' || s[i - 1] == ' ' ||
+		    s[i - 1] == '\t')) {
+			size_t j = i + 1;
+
+			while (j < n && s[j] == ' ')
+				j++;
+			if (j < n && s[j] == '=')
+				return true;
+		}
+	return false;
+}
+
+/* The RSA modulus size of p=: a SubjectPublicKeyInfo (RFC 6376 3.6.1),
+ * or the bare RSAPublicKey some publishers use and verifiers accept. */
+static int
+rsa_bits(const unsigned char *der, size_t n)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)n);
+	int bits = 0;
+
+	if (pk == NULL) {
+		p = der;
+		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)n);
+	}
+	if (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
+		bits = EVP_PKEY_get_bits(pk);
+	EVP_PKEY_free(pk);
+	return bits;
+}
+
+static void
+dkim_answer(struct audit *a, const struct dns_answer *ans, int idx)
+{
+	struct audit_dkim *d = &a->r->dkim;
+	struct audit_dkim_key *k = &d->sel[idx];
+	struct dkim_key *key;
+	const char *why = NULL;
+
+	k->status = ans->status;
+	if (dns_failed(ans->status))
+		d->nfailed++;
+	k->nrecords = select_txt(ans, is_dkim, &k->record, NULL, NULL);
+	if (k->nrecords == 0)
+		return;
+	k->found = true;
+	d->nfound++;
+	key = xcalloc(1, sizeof(*key));
+	if (dkim_key_parse(k->record, strlen(k->record), key, &why) < 0) {
+		k->error = why;
+	} else {
+		k->ed25519 = key->type == DKIM_KEY_ED25519;
+		k->testing = key->testing;
+		k->revoked = key->revoked;
+		if (!k->ed25519 && !k->revoked) {
+			k->bits = rsa_bits(key->p, key->plen);
+			if (k->bits == 0)
+				k->error = "p= is not an RSA public key";
+		}
+	}
+	free(key);
+}
+
+static void
+tlsa_answer(struct audit *a, const struct dns_answer *ans, int idx)
+{
+	struct audit_mx_host *h = &a->r->mx.host[idx];
+	int i;
+
+	h->status_tlsa = ans->status;
+	h->sec_tlsa = ans->sec;
+	if (ans->why_bogus != NULL)
+		h->why_bogus = xstrdup(ans->why_bogus);
+	for (i = 0; i < ans->nrr && h->ntlsa < AUDIT_TLSA_MAX; i++) {
+		const struct dns_rr *rr = ans->rr[i];
+		struct audit_tlsa *t = &h->tlsa[h->ntlsa++];
+
+		t->usage = rr->u.tlsa.usage;
+		t->selector = rr->u.tlsa.selector;
+		t->mtype = rr->u.tlsa.mtype;
+		t->len = rr->u.tlsa.len;
+		t->data = xmalloc(t->len > 0 ? t->len : 1);
+		if (t->len > 0)
+			memcpy(t->data, rr->u.tlsa.data, t->len);
+		t->match = DANE_NO_CHAIN;
+		t->depth = -1;
 	}
 }
 
@@ -295,7 +420,14 @@ on_answer(void *arg, const struct dns_answer *ans)
 			    strlen(r->tls_rpt.record), &r->tls_rpt.rec);
 		break;
 	case Q_MX:
+		r->mx.sec = ans->sec;
 		mx_answer(a, ans);
+		break;
+	case Q_DKIM:
+		dkim_answer(a, ans, q->idx);
+		break;
+	case Q_TLSA:
+		tlsa_answer(a, ans, q->idx);
 		break;
 	case Q_MX_A:
 	case Q_MX_AAAA:
@@ -928,6 +1060,237 @@ findings_mx(struct audit_result *r)
 }
 
 static void
+findings_dkim(struct audit_result *r)
+{
+	struct audit_dkim *d = &r->dkim;
+	struct finding *f;
+	int i;
+
+	for (i = 0; i < d->ntried; i++) {
+		const struct audit_dkim_key *k = &d->sel[i];
+
+		if (!k->found)
+			continue;
+		if (k->nrecords > 1)
+			add(r, "dkim", "dkim.multiple", "smtp.unauthenticated",
+			    SEV_ERROR, "%d key records at %s._domainkey.%s: "
+			    "verifiers may pick either", k->nrecords,
+			    k->selector, r->domain);
+		if (k->error != NULL) {
+			f = add(r, "dkim", "dkim.syntax", "smtp.unauthenticated",
+			    SEV_ERROR, "the DKIM key at %s._domainkey.%s is "
+			    "broken: %s; signatures with s=%s fail", k->selector,
+			    r->domain, k->error, k->selector);
+			finding_evidence(f, "record: %s", k->record);
+			continue;
+		}
+		if (k->revoked) {
+			f = add(r, "dkim", "dkim.revoked", "smtp.unauthenticated",
+			    SEV_WARNING, "selector %s is revoked (empty p=): "
+			    "mail still signed with it fails DKIM", k->selector);
+			finding_evidence(f, "record: %s", k->record);
+			f->remedy_first = xasprintf("Make sure no sender signs "
+			    "with s=%s any more, or publish its key again",
+			    k->selector);
+			continue;
+		}
+		if (!k->ed25519 && k->bits < 1024) {
+			f = add(r, "dkim", "dkim.key_size", "smtp.unauthenticated",
+			    SEV_ERROR, "selector %s: RSA %d-bit key: verifiers "
+			    "treat keys under 1024 bits as no signature (RFC 8301 "
+			    "3.2)", k->selector, k->bits);
+			f->remedy_first = xasprintf("Generate a 2048-bit key "
+			    "and publish it under a new selector");
+		} else if (!k->ed25519 && k->bits < 2048) {
+			f = add(r, "dkim", "dkim.key_size", "smtp.unauthenticated",
+			    SEV_WARNING, "selector %s: RSA %d-bit key: RFC 8301 "
+			    "asks for 2048 bits; some receivers already distrust "
+			    "1024", k->selector, k->bits);
+			f->remedy_first = xasprintf("Generate a 2048-bit key "
+			    "and publish it under a new selector");
+		} else {
+			if (k->ed25519)
+				f = add(r, "dkim", "dkim.key", "ok", SEV_OK,
+				    "selector %s: Ed25519 key", k->selector);
+			else
+				f = add(r, "dkim", "dkim.key", "ok", SEV_OK,
+				    "selector %s: RSA %d-bit key", k->selector,
+				    k->bits);
+		}
+		if (k->testing) {
+			f = add(r, "dkim", "dkim.testing", "smtp.unauthenticated",
+			    SEV_WARNING, "selector %s has t=y (testing): "
+			    "verifiers may treat its signatures as unsigned "
+			    "(RFC 6376 3.6.1)", k->selector);
+			f->remedy_first = xstrdup("Remove t=y once signing "
+			    "works");
+		}
+	}
+	if (d->nfound == 0) {
+		f = add(r, "dkim", "dkim.none", "smtp.unauthenticated",
+		    SEV_WARNING, "no DKIM key found among %d selectors tried "
+		    "(a selector can only be known from a signed message: use "
+		    "--selector)", d->ntried);
+		if (d->nfailed > 0)
+			finding_evidence(f, "%d of the lookups failed (timeout "
+			    "or SERVFAIL)", d->nfailed);
+		f->remedy_first = xasprintf("Read s= in the DKIM-Signature "
+		    "header of a message from %s and run again with "
+		    "--selector", r->domain);
+	}
+}
+
+static const char *
+sec_words(enum dns_sec s)
+{
+	switch (s) {
+	case DNS_SEC_SECURE:	return "DNSSEC secure";
+	case DNS_SEC_INSECURE:	return "DNSSEC insecure (unsigned)";
+	case DNS_SEC_BOGUS:	return "DNSSEC bogus";
+	default:		return "not DNSSEC-validated";
+	}
+}
+
+static void
+findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
+{
+	const struct audit_dane_probe *pr = &h->probe;
+	struct finding *f;
+	char rec[160];
+	int i, usable = 0, matched = -1;
+
+	if (h->sec_tlsa == DNS_SEC_BOGUS) {
+		f = add(r, "dane", "dane.dnssec", "dns.dnssec_bogus", SEV_ERROR,
+		    "the TLSA answer for _25._tcp.%s is DNSSEC bogus: DANE "
+		    "senders defer mail to %s", h->host, h->host);
+		if (h->why_bogus != NULL)
+			finding_evidence(f, "%s", h->why_bogus);
+		return;
+	}
+	if (dns_failed(h->status_tlsa)) {
+		add(r, "dane", "dane.dns", "dns.failure", SEV_WARNING, "the "
+		    "TLSA lookup of _25._tcp.%s failed: %s; DANE senders "
+		    "defer mail when it fails in a signed zone (RFC 7672 "
+		    "2.2)", h->host, status_words(h->status_tlsa));
+		return;
+	}
+	if (h->ntlsa == 0)
+		return;
+	if (h->sec_tlsa == DNS_SEC_UNCHECKED) {
+		f = add(r, "dane", "dane.dnssec", "ok", SEV_INFO, "%d TLSA "
+		    "record%s at _25._tcp.%s, not DNSSEC-validated here: TLSA "
+		    "means nothing without DNSSEC (give --trust-anchor to "
+		    "check)", h->ntlsa, h->ntlsa == 1 ? "" : "s", h->host);
+	} else if (h->sec_tlsa == DNS_SEC_INSECURE) {
+		f = add(r, "dane", "dane.dnssec", "tls.certificate",
+		    SEV_WARNING, "the TLSA records at _25._tcp.%s are in an "
+		    "unsigned zone (DNSSEC insecure): senders ignore them "
+		    "(RFC 7672 2.2)", h->host);
+		f->remedy_first = xasprintf("Sign the zone of %s with DNSSEC, "
+		    "or remove the TLSA records", h->host);
+	} else {
+		add(r, "dane", "dane.dnssec", "ok", SEV_OK, "the TLSA records "
+		    "at _25._tcp.%s are DNSSEC secure", h->host);
+	}
+	for (i = 0; i < h->ntlsa; i++) {
+		const struct audit_tlsa *t = &h->tlsa[i];
+		struct dane_tlsa dt = { t->usage, t->selector, t->mtype,
+		    t->data, t->len };
+
+		dane_format(&dt, 8, rec, sizeof(rec));
+		if (t->usage <= 1) {
+			f = add(r, "dane", "dane.usage", "tls.certificate",
+			    SEV_WARNING, "TLSA %s for %s uses %s: RFC 7672 "
+			    "3.1.3 says SMTP senders treat usages 0 and 1 as "
+			    "unusable", rec, h->host, dane_usage_name(t->usage));
+			f->remedy_first = xstrdup("Publish a DANE-EE (3 1 1) "
+			    "or DANE-TA (2 1 1) record instead");
+			continue;
+		}
+		if (t->usage > 3 || t->selector > 1 || t->mtype > 2) {
+			add(r, "dane", "dane.usage", "tls.certificate",
+			    SEV_WARNING, "TLSA %s for %s has parameters RFC "
+			    "6698 does not define: senders ignore it", rec,
+			    h->host);
+			continue;
+		}
+		usable++;
+		if (t->match == DANE_MATCH && matched < 0)
+			matched = i;
+	}
+	if (!pr->tried)
+		return;
+	if (!pr->tls) {
+		f = add(r, "dane", "dane.probe", pr->cause != NULL ? pr->cause :
+		    "tls.unavailable", strcmp(pr->cause != NULL ? pr->cause : "",
+		    "tls.unavailable") == 0 ? SEV_ERROR : SEV_WARNING,
+		    "%s publishes TLSA, but its certificate could not be seen: "
+		    "%s", h->host, pr->error != NULL ? pr->error : "?");
+		finding_evidence(f, "address: %s port %d", pr->addr, pr->port);
+		return;
+	}
+	if (usable == 0) {
+		add(r, "dane", "dane.match", "tls.certificate", SEV_WARNING,
+		    "none of the TLSA records of %s is usable for SMTP: "
+		    "senders fall back to unauthenticated TLS", h->host);
+		return;
+	}
+	if (matched >= 0) {
+		const struct audit_tlsa *t = &h->tlsa[matched];
+		struct dane_tlsa dt = { t->usage, t->selector, t->mtype,
+		    t->data, t->len };
+
+		dane_format(&dt, 8, rec, sizeof(rec));
+		f = add(r, "dane", "dane.match", "ok", SEV_OK, "%s's certificate "
+		    "matches TLSA %s (%s, chain element %d)", h->host, rec,
+		    dane_usage_name(t->usage), t->depth);
+		finding_evidence(f, "leaf: %s", pr->leaf_subject);
+		return;
+	}
+	f = add(r, "dane", "dane.match", "tls.certificate", SEV_ERROR, "the "
+	    "certificate of %s matches none of its %d TLSA record%s: DANE "
+	    "senders will not deliver to it", h->host, h->ntlsa, h->ntlsa == 1 ?
+	    "" : "s");
+	finding_evidence(f, "address: %s port %d, %s, %d certificate%s sent",
+	    pr->addr, pr->port, pr->tls_version, pr->nchain, pr->nchain == 1 ?
+	    "" : "s");
+	finding_evidence(f, "leaf: %s", pr->leaf_subject);
+	finding_evidence(f, "TLSA answer: %s", sec_words(h->sec_tlsa));
+	for (i = 0; i < h->ntlsa; i++) {
+		const struct audit_tlsa *t = &h->tlsa[i];
+		struct dane_tlsa dt = { t->usage, t->selector, t->mtype,
+		    t->data, t->len };
+
+		dane_format(&dt, 8, rec, sizeof(rec));
+		finding_evidence(f, "TLSA %s: %s", rec, t->why != NULL ? t->why :
+		    dane_result_name(t->match));
+	}
+	f->remedy_first = xasprintf("Publish a TLSA record for the "
+	    "certificate %s presents now (3 1 1 of its public key), keeping "
+	    "the old one until caches expire; roll keys with both records in "
+	    "place", h->host);
+}
+
+static void
+findings_dane(struct audit_result *r)
+{
+	const struct audit_mx *m = &r->mx;
+	int i, with = 0;
+
+	for (i = 0; i < m->nhost; i++) {
+		if (m->host[i].literal)
+			continue;
+		if (m->host[i].ntlsa > 0 || m->host[i].sec_tlsa ==
+		    DNS_SEC_BOGUS)
+			with++;
+		findings_dane_host(r, &m->host[i]);
+	}
+	if (with == 0 && m->nhost > 0 && !m->null_mx)
+		add(r, "dane", "dane.none", "ok", SEV_INFO, "no MX publishes "
+		    "TLSA records at _25._tcp: DANE is not in use");
+}
+
+static void
 verdict(struct audit_result *r)
 {
 	const struct audit_finding *worst = NULL;
@@ -939,8 +1302,8 @@ verdict(struct audit_result *r)
 		    worst->f.severity))
 			worst = &r->finding[i];
 	if (worst == NULL) {
-		finding_init(&r->verdict, "ok", SEV_OK, "%s: SPF, DMARC, "
-		    "MTA-STS, TLS-RPT and MX show no problem", r->domain);
+		finding_init(&r->verdict, "ok", SEV_OK, "%s: SPF, DKIM, "
+		    "DMARC, MTA-STS, TLS-RPT, MX and DANE show no problem", r->domain);
 		return;
 	}
 	finding_init(&r->verdict, worst->f.cause->id, worst->f.severity,
@@ -953,6 +1316,222 @@ verdict(struct audit_result *r)
 		if (r->finding[i].f.severity >= SEV_WARNING)
 			finding_evidence(&r->verdict, "%s: %s",
 			    r->finding[i].check, r->finding[i].f.summary);
+}
+
+/* ---- DANE: each MX's chain over STARTTLS (RFC 7672 3) --------------- */
+
+struct probe {
+	struct audit		*a;
+	struct audit_mx_host	*h;
+	struct smtp_session	*s;
+};
+
+static const char *
+fail_cause(enum smtp_fail f, int code)
+{
+	switch (f) {
+	case SMTP_F_REFUSED:		return "net.refused";
+	case SMTP_F_UNREACHABLE:	return "net.unreachable";
+	case SMTP_F_CONNECT_TIMEOUT:	return "net.connect_timeout";
+	case SMTP_F_TIMEOUT:		return "net.timeout";
+	case SMTP_F_RESET:		return "net.reset";
+	case SMTP_F_CLOSED:		return "net.closed";
+	case SMTP_F_NO_STARTTLS:	return "tls.unavailable";
+	case SMTP_F_TLS:		return "tls.handshake_failed";
+	case SMTP_F_TLS_TIMEOUT:	return "tls.handshake_timeout";
+	case SMTP_F_REPLY:		return code >= 500 ? "smtp.permanent" :
+					    "smtp.temporary";
+	case SMTP_F_LOCAL:		return "local.resource";
+	default:			return "smtp.protocol";
+	}
+}
+
+static void
+on_probe(void *arg, struct smtp_session *s)
+{
+	struct probe *pb = arg;
+	struct audit_mx_host *h = pb->h;
+	struct audit_dane_probe *pr = &h->probe;
+	const struct smtp_result *res = smtp_session_result(s);
+	const unsigned char *der[TLS_MAX_CHAIN];
+	size_t len[TLS_MAX_CHAIN];
+	int i;
+
+	if (res->tls.done) {
+		pr->tls = true;
+		snprintf(pr->tls_version, sizeof(pr->tls_version), "%s",
+		    res->tls.version);
+		pr->nchain = res->tls.nchain;
+		if (res->tls.nchain > 0)
+			snprintf(pr->leaf_subject, sizeof(pr->leaf_subject),
+			    "%s", res->tls.chain[0].subject);
+		for (i = 0; i < res->tls.nchain; i++) {
+			der[i] = res->tls.der[i];
+			len[i] = res->tls.der_len[i];
+		}
+		for (i = 0; i < h->ntlsa; i++) {
+			struct audit_tlsa *t = &h->tlsa[i];
+			struct dane_tlsa dt = { t->usage, t->selector,
+			    t->mtype, t->data, t->len };
+
+			t->match = dane_match(&dt, der, len, res->tls.nchain,
+			    &t->depth, &t->why);
+		}
+	} else if (res->fail == SMTP_F_NONE && !res->tls_offered) {
+		pr->cause = "tls.unavailable";
+		pr->error = xstrdup("STARTTLS is not offered: DANE senders "
+		    "will not deliver (RFC 7672 2.2)");
+	} else {
+		pr->cause = fail_cause(res->fail, res->code);
+		if (res->fail == SMTP_F_NO_STARTTLS)
+			pr->error = xstrdup("STARTTLS is not offered: DANE "
+			    "senders will not deliver (RFC 7672 2.2)");
+		else
+			pr->error = xasprintf("%s %s%s%s%s",
+			    smtp_stage_phrase(res->fail_stage),
+			    smtp_fail_name(res->fail), res->tls.error[0] ?
+			    ": " : "", res->tls.error, res->text != NULL &&
+			    res->fail == SMTP_F_REPLY ? res->text : "");
+	}
+	smtp_session_free(s);
+	pb->s = NULL;
+	pb->a->pending--;
+}
+
+static void
+dane_probe(struct audit *a)
+{
+	struct audit_mx *m = &a->r->mx;
+	struct probe pb[AUDIT_MX_MAX];
+	struct tls_params tp;
+	struct tls_ctx *tls;
+	char *err = NULL;
+	int i, k, n = 0;
+
+	for (i = 0; i < m->nhost; i++)
+		if (m->host[i].ntlsa > 0 && m->host[i].naddr > 0)
+			n++;
+	if (n == 0)
+		return;
+	memset(&tp, 0, sizeof(tp));
+	tls = tls_ctx_new(&tp, &err);
+	if (tls == NULL) {
+		for (i = 0; i < m->nhost; i++) {
+			if (m->host[i].ntlsa == 0 || m->host[i].naddr == 0)
+				continue;
+			m->host[i].probe.tried = true;
+			m->host[i].probe.cause = "local.resource";
+			m->host[i].probe.error = xstrdup(err ? err : "no TLS");
+		}
+		free(err);
+		return;
+	}
+	memset(pb, 0, sizeof(pb));
+	a->pending = 0;
+	for (i = 0; i < m->nhost; i++) {
+		struct audit_mx_host *h = &m->host[i];
+		struct audit_dane_probe *pr = &h->probe;
+		struct smtp_params sp;
+
+		if (h->ntlsa == 0 || h->naddr == 0)
+			continue;
+		pr->tried = true;
+		pr->port = a->p->smtp_port > 0 ? a->p->smtp_port : 25;
+		snprintf(pr->addr, sizeof(pr->addr), "%s", h->addr[0]);
+		memset(&sp, 0, sizeof(sp));
+		if (netaddr_parse(pr->addr, pr->port, &sp.addr,
+		    &sp.addrlen) < 0)
+			abort();	/* inet_ntop wrote it */
+		sp.helo = a->p->helo != NULL ? a->p->helo : "localhost";
+		sp.server_name = h->host;
+		sp.tls_mode = SMTP_TLS_OPPORTUNISTIC;
+		sp.tls = tls;
+		for (k = 0; k < SMTP_S_NUM; k++)
+			sp.timeout_ms[k] = a->p->smtp_timeout_ms > 0 ?
+			    a->p->smtp_timeout_ms : 10000;
+		pb[i].a = a;
+		pb[i].h = h;
+		pb[i].s = smtp_session_start(a->base, &sp, on_probe, &pb[i]);
+		if (pb[i].s == NULL) {
+			pr->cause = "local.resource";
+			pr->error = xstrdup("the SMTP session could not start");
+			continue;
+		}
+		a->pending++;
+	}
+	/* Every stage of every session has its timeout: the loop ends. */
+	while (a->pending > 0)
+		if (event_base_loop(a->base, EVLOOP_ONCE) < 0)
+			break;
+	for (i = 0; i < AUDIT_MX_MAX; i++)
+		if (pb[i].s != NULL)
+			smtp_session_free(pb[i].s);
+	tls_ctx_free(tls);
+}
+
+/* ---- DKIM selectors ------------------------------------------------- */
+
+static bool
+selector_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= AUDIT_SELECTOR_LEN || s[0] == '.' ||
+	    s[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static void
+add_selector(struct audit *a, const char *s, size_t n)
+{
+	struct audit_dkim *d = &a->r->dkim;
+	char name[600];
+	int i;
+
+	if (!selector_ok(s, n) || d->ntried >= AUDIT_SELECTORS_MAX)
+		return;
+	for (i = 0; i < d->ntried; i++)
+		if (strlen(d->sel[i].selector) == n &&
+		    strncasecmp(d->sel[i].selector, s, n) == 0)
+			return;
+	snprintf(d->sel[d->ntried].selector, AUDIT_SELECTOR_LEN, "%.*s",
+	    (int)n, s);
+	d->sel[d->ntried].status = DNS_NODATA;
+	snprintf(name, sizeof(name), "%.*s._domainkey.%s", (int)n, s,
+	    a->r->domain);
+	ask(a, name, DNS_T_TXT, Q_DKIM, d->ntried++);
+}
+
+/* The given selectors, then the common ones: the first word of each
+ * line of data/dkim-selectors.txt that is not a comment. */
+static void
+ask_selectors(struct audit *a)
+{
+	const char *p = embedded_dkim_selectors_txt;
+	const char *end = p + embedded_dkim_selectors_txt_len;
+	int i;
+
+	for (i = 0; i < a->p->nselectors; i++)
+		add_selector(a, a->p->selectors[i],
+		    strlen(a->p->selectors[i]));
+	while (!a->p->no_common_selectors && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t w = 0;
+
+		if (eol == NULL)
+			eol = end;
+		while (p + w < eol && p[w] != ' ' && p[w] != '\t' &&
+		    p[w] != '\r')
+			w++;
+		if (w > 0 && p[0] != '#')
+			add_selector(a, p, w);
+		p = eol + 1;
+	}
 }
 
 /* ---- Running -------------------------------------------------------- */
@@ -1010,6 +1589,7 @@ audit_run(struct event_base *base, const struct audit_params *p, char **err)
 	snprintf(name, sizeof(name), "_smtp._tls.%s", r->domain);
 	ask(&a, name, DNS_T_TXT, Q_TLSRPT, 0);
 	ask(&a, r->domain, DNS_T_MX, Q_MX, 0);
+	ask_selectors(&a);
 	/* Every query ends by its timeout and the walk by its deadline:
 	 * the loop ends when the last of them has answered. */
 	while (a.pending > 0 || !a.spf_done)
@@ -1017,11 +1597,14 @@ audit_run(struct event_base *base, const struct audit_params *p, char **err)
 			break;
 	if (r->mta_sts.nrecords > 0)
 		fetch_policy(&a);
+	dane_probe(&a);
 	findings_spf(r);
+	findings_dkim(r);
 	findings_dmarc(r);
 	findings_mtasts(r);
 	findings_tlsrpt(r);
 	findings_mx(r);
+	findings_dane(r);
 	verdict(r);
 	r->duration_ms = mtime_ms(t0, mtime_mono_us());
 	return r;
@@ -1047,6 +1630,17 @@ audit_free(struct audit_result *r)
 	free(r->mta_sts.error);
 	free(r->mta_sts.body);
 	free(r->tls_rpt.record);
+	for (i = 0; i < r->dkim.ntried; i++)
+		free(r->dkim.sel[i].record);
+	for (i = 0; i < r->mx.nhost; i++) {
+		struct audit_mx_host *h = &r->mx.host[i];
+		int k;
+
+		free(h->why_bogus);
+		free(h->probe.error);
+		for (k = 0; k < h->ntlsa; k++)
+			free(h->tlsa[k].data);
+	}
 	for (i = 0; i < r->nfinding; i++)
 		finding_release(&r->finding[i].f);
 	finding_release(&r->verdict);

@@ -5,15 +5,21 @@
  * record at _dmarc.DOMAIN or the organizational domain's, every tag, the
  * authorization of external report destinations, RFC 7489 7.1), MTA-STS
  * (the TXT record, the policy fetched over HTTPS, its mx: patterns against
- * the real MX set), TLS-RPT, and MX sanity (CNAME targets, IP literals,
- * missing addresses, null MX).
+ * the real MX set), TLS-RPT, MX sanity (CNAME targets, IP literals,
+ * missing addresses, null MX), DKIM keys at the selectors given and the
+ * common ones of data/dkim-selectors.txt, and DANE (RFC 7672): the TLSA
+ * records at _25._tcp.MX with their DNSSEC status, matched against the
+ * chain each MX presents on STARTTLS.
  *
  * audit_run() asks every question at once on the caller's event loop
  * through the caller's resolver and runs the loop until the last answer
  * (each query has the resolver's timeout, the SPF walk its deadline). The
  * MTA-STS policy is then fetched with libcurl, alone, with its own
  * timeout, through the address mxdoc's resolver gave for mta-sts.DOMAIN
- * (CURLOPT_CONNECT_TO), so tests reach a loopback server. The result owns
+ * (CURLOPT_CONNECT_TO), so tests reach a loopback server. Last, every MX
+ * that publishes TLSA records is visited at once with an SMTP session
+ * (greeting, EHLO, STARTTLS, handshake, QUIT; each stage bounded by
+ * smtp_timeout_ms) for its certificate chain. The result owns
  * every string; findings are plain struct finding with the section and
  * check id they belong to (doc/auth.md lists the ids).
  */
@@ -22,7 +28,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "auth/dane.h"
 #include "auth/dmarc.h"
 #include "auth/mtasts.h"
 #include "auth/spf_eval.h"
@@ -32,12 +40,15 @@
 
 struct event_base;
 
-#define AUDIT_FINDINGS_MAX	96
+#define AUDIT_FINDINGS_MAX	192
 #define AUDIT_MX_MAX		16
 #define AUDIT_ADDR_MAX		4
 #define AUDIT_REPORT_MAX	16
 #define SPF_TXT_WARN		450	/* bytes of record: RFC 7208 3.4 */
 #define DNS_UDP_LIMIT		512
+#define AUDIT_SELECTORS_MAX	96	/* DKIM selectors tried */
+#define AUDIT_SELECTOR_LEN	64
+#define AUDIT_TLSA_MAX		8	/* TLSA records kept per MX */
 
 struct audit_params {
 	struct dns	*dns;
@@ -47,6 +58,12 @@ struct audit_params {
 	int		 https_port;	/* the policy host's port; 0: 443 */
 	int		 timeout_ms;	/* the HTTPS fetch; 0: 10000 */
 	int		 spf_deadline_ms;	/* 0: spf_eval's default */
+	const char	*const *selectors;	/* DKIM selectors asked first */
+	int		 nselectors;
+	bool		 no_common_selectors;	/* only those */
+	int		 smtp_port;	/* DANE probes; 0: 25 */
+	int		 smtp_timeout_ms;	/* each SMTP stage; 0: 10000 */
+	const char	*helo;		/* EHLO name; NULL: "localhost" */
 };
 
 struct audit_finding {
@@ -111,6 +128,46 @@ struct audit_tlsrpt {
 	struct tlsrpt_record rec;
 };
 
+struct audit_dkim_key {
+	char		 selector[AUDIT_SELECTOR_LEN];
+	enum dns_status	 status;	/* of TXT SELECTOR._domainkey.DOMAIN */
+	bool		 found;		/* a key record is there */
+	int		 nrecords;	/* key records at the name */
+	char		*record;	/* the first, or NULL */
+	const char	*error;		/* the parser's reason, or NULL */
+	bool		 ed25519;
+	int		 bits;		/* RSA modulus size; 0 unknown */
+	bool		 testing, revoked;
+};
+
+struct audit_dkim {
+	int		 ntried;
+	int		 nfound;
+	int		 nfailed;	/* lookups that failed (timeouts...) */
+	struct audit_dkim_key sel[AUDIT_SELECTORS_MAX];
+};
+
+struct audit_tlsa {
+	uint8_t		 usage, selector, mtype;
+	unsigned char	*data;		/* owned */
+	size_t		 len;
+	enum dane_result match;		/* DANE_NO_CHAIN until probed */
+	int		 depth;		/* matched chain element */
+	const char	*why;		/* static, or NULL */
+};
+
+struct audit_dane_probe {
+	bool		 tried;
+	char		 addr[64];
+	int		 port;
+	bool		 tls;		/* the handshake completed */
+	char		 tls_version[16];
+	int		 nchain;
+	char		 leaf_subject[256];
+	char		*error;		/* why no chain was seen, or NULL */
+	const char	*cause;		/* its cause id */
+};
+
 struct audit_mx_host {
 	int		 pref;
 	char		 host[256];	/* "" for the null MX */
@@ -120,10 +177,18 @@ struct audit_mx_host {
 	enum dns_status	 status_a, status_aaaa;
 	int		 naddr;
 	char		 addr[AUDIT_ADDR_MAX][64];
+	/* DANE: TLSA _25._tcp.HOST */
+	enum dns_status	 status_tlsa;
+	enum dns_sec	 sec_tlsa;
+	char		*why_bogus;
+	int		 ntlsa;
+	struct audit_tlsa tlsa[AUDIT_TLSA_MAX];
+	struct audit_dane_probe probe;
 };
 
 struct audit_mx {
 	enum dns_status	 status;
+	enum dns_sec	 sec;		/* of the MX answer */
 	bool		 null_mx;
 	int		 nhost;
 	int		 ntotal;	/* MX records in the answer */
@@ -137,6 +202,8 @@ struct audit_result {
 	struct audit_mtasts mta_sts;
 	struct audit_tlsrpt tls_rpt;
 	struct audit_mx	 mx;
+	struct audit_dkim dkim;
+	bool		 dnssec;	/* answers were validated */
 	int		 nfinding;
 	struct audit_finding finding[AUDIT_FINDINGS_MAX];
 	struct finding	 verdict;

@@ -1,12 +1,26 @@
 /*
  * cmd_auth.c - `mxdoc auth DOMAIN`: the sending domain's audit (SPF with
- * its lookup budget, DMARC, MTA-STS, TLS-RPT, MX sanity), as text or as
- * the JSON document of doc/auth.md. Both come from one audit_result.
+ * its lookup budget, DKIM selectors, DMARC, MTA-STS, TLS-RPT, MX sanity,
+ * DANE), as text or as the JSON document of doc/auth.md. Both come from
+ * one audit_result.
+ *
+ * `--file LIST` audits many domains, --jobs at a time (16 by default),
+ * each in a child process of its own: the audit runs one event loop to
+ * completion and fetches the MTA-STS policy with a blocking libcurl call,
+ * so a process per domain is what keeps one slow domain from holding the
+ * others, with no state shared. Results are printed in the order of the
+ * list (with --json one document per line, JSON Lines); a progress line
+ * goes to stderr when it is a terminal.
  * Exit: 0 no warning or error, 1 a problem found, 2 bad usage, 3 no DNS.
  */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -20,12 +34,25 @@
 #include "report/json.h"
 #include "report/text.h"
 
-enum { OPT_CA_FILE = OPT_FIRST_LOCAL, OPT_HTTPS_PORT };
+enum { OPT_CA_FILE = OPT_FIRST_LOCAL, OPT_HTTPS_PORT, OPT_SELECTOR,
+	OPT_SELECTORS_ONLY, OPT_SMTP_PORT, OPT_FILE, OPT_JOBS, OPT_HELO };
+
+#define AUTH_JOBS_MAX	64
+#define AUTH_LIST_MAX	100000	/* domains in one --file */
+#define AUTH_CHILD_S	600	/* a child still running then is killed */
 
 static const char help[] =
 "Arguments:\n"
 "  DOMAIN                 the sending domain to audit\n"
 "Options:\n"
+"  --selector S           a DKIM selector to check (repeatable), before the\n"
+"                         common ones mxdoc tries\n"
+"  --selectors-only       try only the --selector ones\n"
+"  --file LIST            audit every domain of LIST (one a line, # comments;\n"
+"                         - for stdin); --json prints JSON Lines\n"
+"  --jobs N               domains audited at once with --file (default 16)\n"
+"  --helo NAME            the EHLO name of the DANE probes (default localhost)\n"
+"  --smtp-port PORT       connect to MX hosts on PORT instead of 25 (tests)\n"
 "  --ca-file FILE         PEM certificates trusted for the MTA-STS policy\n"
 "                         host (default: the system's CAs)\n"
 "  --https-port PORT      connect to the policy host on PORT instead of 443\n"
@@ -243,7 +270,107 @@ json_mx(struct jw *w, const struct audit_mx *m)
 }
 
 static void
-render_json(const struct audit_result *r)
+json_dkim(struct jw *w, const struct audit_dkim *d)
+{
+	int i;
+
+	jw_obj_begin(w, "dkim");
+	jw_int(w, "selectors_tried", d->ntried);
+	jw_int(w, "lookups_failed", d->nfailed);
+	jw_arr_begin(w, "keys");
+	for (i = 0; i < d->ntried; i++) {
+		const struct audit_dkim_key *k = &d->sel[i];
+
+		if (!k->found)
+			continue;
+		jw_obj_begin(w, NULL);
+		jw_str(w, "selector", k->selector);
+		jw_int(w, "records", k->nrecords);
+		jw_str(w, "record", k->record);
+		jw_str(w, "error", k->error);
+		jw_str(w, "type", k->error != NULL ? NULL : k->ed25519 ?
+		    "ed25519" : "rsa");
+		if (k->bits > 0)
+			jw_int(w, "bits", k->bits);
+		else
+			jw_null(w, "bits");
+		jw_bool(w, "testing", k->testing);
+		jw_bool(w, "revoked", k->revoked);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void
+json_dane(struct jw *w, const struct audit_mx *m)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct buf hx;
+	int i, k;
+	size_t j;
+
+	jw_obj_begin(w, "dane");
+	jw_arr_begin(w, "hosts");
+	for (i = 0; i < m->nhost; i++) {
+		const struct audit_mx_host *h = &m->host[i];
+		const struct audit_dane_probe *pr = &h->probe;
+
+		if (h->literal)
+			continue;
+		jw_obj_begin(w, NULL);
+		jw_str(w, "host", h->host);
+		jw_dns(w, "dns", h->status_tlsa);
+		jw_str(w, "dnssec", dns_sec_name(h->sec_tlsa));
+		jw_str(w, "why_bogus", h->why_bogus);
+		jw_arr_begin(w, "tlsa");
+		for (k = 0; k < h->ntlsa; k++) {
+			const struct audit_tlsa *t = &h->tlsa[k];
+
+			buf_init(&hx, BUF_UNBOUNDED);
+			for (j = 0; j < t->len; j++) {
+				(void)buf_append(&hx, &hex[t->data[j] >> 4], 1);
+				(void)buf_append(&hx, &hex[t->data[j] & 15], 1);
+			}
+			jw_obj_begin(w, NULL);
+			jw_int(w, "usage", t->usage);
+			jw_int(w, "selector", t->selector);
+			jw_int(w, "matching_type", t->mtype);
+			jw_strn(w, "data", hx.data != NULL ? hx.data : "",
+			    hx.len);
+			jw_str(w, "match", pr->tls ? dane_result_name(t->match) :
+			    NULL);
+			if (t->match == DANE_MATCH)
+				jw_int(w, "chain_depth", t->depth);
+			else
+				jw_null(w, "chain_depth");
+			jw_obj_end(w);
+			buf_release(&hx);
+		}
+		jw_arr_end(w);
+		if (pr->tried) {
+			jw_obj_begin(w, "probe");
+			jw_str(w, "address", pr->addr);
+			jw_int(w, "port", pr->port);
+			jw_bool(w, "tls", pr->tls);
+			jw_str(w, "tls_version", pr->tls ? pr->tls_version :
+			    NULL);
+			jw_int(w, "chain_length", pr->nchain);
+			jw_str(w, "leaf_subject", pr->tls ? pr->leaf_subject :
+			    NULL);
+			jw_str(w, "error", pr->error);
+			jw_obj_end(w);
+		} else {
+			jw_null(w, "probe");
+		}
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void
+render_json(const struct audit_result *r, bool lines)
 {
 	struct buf out;
 	struct jw *w;
@@ -251,6 +378,8 @@ render_json(const struct audit_result *r)
 
 	buf_init(&out, BUF_UNBOUNDED);
 	w = jw_new(&out);
+	if (lines)
+		jw_compact(w);
 	jw_obj_begin(w, NULL);
 	jw_str(w, "mxdoc_version", MXDOC_VERSION);
 	jw_str(w, "command", "auth");
@@ -264,6 +393,7 @@ render_json(const struct audit_result *r)
 		finding_obj(w, &r->finding[i]);
 	jw_arr_end(w);
 	json_spf(w, &r->spf);
+	json_dkim(w, &r->dkim);
 	json_dmarc(w, &r->dmarc);
 	json_mtasts(w, &r->mta_sts);
 	jw_obj_begin(w, "tls_rpt");
@@ -276,15 +406,19 @@ render_json(const struct audit_result *r)
 	jw_arr_end(w);
 	jw_obj_end(w);
 	json_mx(w, &r->mx);
+	json_dane(w, &r->mx);
 	jw_obj_end(w);
+	if (lines)
+		(void)buf_append(&out, "\n", 1);
 	fwrite(out.data, 1, out.len, stdout);
 	jw_free(w);
 	buf_release(&out);
 }
 
 static const char *const sections[][2] = {
-	{ "spf", "SPF" }, { "dmarc", "DMARC" }, { "mta_sts", "MTA-STS" },
-	{ "tls_rpt", "TLS-RPT" }, { "mx", "MX" },
+	{ "spf", "SPF" }, { "dkim", "DKIM" }, { "dmarc", "DMARC" },
+	{ "mta_sts", "MTA-STS" }, { "tls_rpt", "TLS-RPT" }, { "mx", "MX" },
+	{ "dane", "DANE" },
 };
 
 static void
@@ -334,57 +468,28 @@ render_text(const struct audit_result *r, const struct cli_globals *g)
 	}
 }
 
-static int
-run(int argc, char **argv, struct cli_globals *g)
+static bool
+domain_ok(const char *domain)
 {
-	static const struct option opts[] = {
-		CLI_GLOBAL_OPTIONS,
-		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
-		{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct audit_params p;
+	return spf_name_ok(domain, true) && domain[0] != '.' &&
+	    domain[0] != '[' && strchr(domain, '@') == NULL &&
+	    strchr(domain, ' ') == NULL;
+}
+
+/* Audits one domain on a loop and resolver of its own and prints the
+ * result. Returns the exit status. */
+static int
+audit_one(const char *domain, const struct audit_params *tmpl,
+    struct cli_globals *g, bool lines)
+{
+	struct audit_params p = *tmpl;
 	struct dns_params dp;
 	struct event_base *base = NULL;
 	struct audit_result *r = NULL;
 	char *err = NULL;
-	const char *domain;
-	long port;
-	int c, rc = EXIT_INTERNAL;
+	int rc = EXIT_INTERNAL;
 
-	memset(&p, 0, sizeof(p));
 	memset(&dp, 0, sizeof(dp));
-	int stop = EXIT_OK;
-
-	while ((c = cli_next_option(argc, argv, opts, g, &cmd_auth_entry,
-	    &stop)) != -1) {
-		if (c == CLI_OPT_STOP)
-			return stop;
-		switch (c) {
-		case OPT_CA_FILE:
-			p.ca_file = optarg;
-			break;
-		case OPT_HTTPS_PORT:
-			if (cli_parse_int(optarg, 1, 65535, &port) < 0)
-				return cli_usage_error("auth", "--https-port "
-				    "takes a port number: '%s'", optarg);
-			p.https_port = (int)port;
-			break;
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error("auth", "give the DOMAIN to audit (try "
-		    "'mxdoc auth --help')");
-	if (optind + 1 < argc)
-		return cli_usage_error("auth", "one domain at a time");
-	domain = argv[optind];
-	if (!spf_name_ok(domain, true) || domain[0] == '.' ||
-	    domain[0] == '[' || strchr(domain, '@') != NULL ||
-	    strchr(domain, ' ') != NULL)
-		return cli_usage_error("auth", "'%s' is not a domain name",
-		    domain);
-	text_color_init(g->color);
-
 	base = event_base_new();
 	if (base == NULL) {
 		fprintf(stderr, "mxdoc auth: cannot create the event loop\n");
@@ -400,6 +505,7 @@ run(int argc, char **argv, struct cli_globals *g)
 	}
 	p.domain = domain;
 	p.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
+	p.smtp_timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
 	if (dp.timeout_ms * 3 > 20000)
 		p.spf_deadline_ms = dp.timeout_ms * 3;
 	r = audit_run(base, &p, &err);
@@ -408,11 +514,12 @@ run(int argc, char **argv, struct cli_globals *g)
 		goto out;
 	}
 	if (g->json)
-		render_json(r);
+		render_json(r, lines);
 	else
 		render_text(r, g);
 	rc = r->errors + r->warnings > 0 ? EXIT_PROBLEM : EXIT_OK;
 out:
+	fflush(stdout);
 	audit_free(r);
 	if (p.dns != NULL)
 		dns_free(p.dns);
@@ -422,11 +529,330 @@ out:
 	return rc;
 }
 
+/* ---- --file: many domains, a child process each --------------------- */
+
+struct job {
+	char		*domain;
+	pid_t		 pid;
+	int		 fd;		/* the child's stdout, or -1 */
+	struct buf	 out;
+	bool		 started, done;
+	int		 rc;
+};
+
+static int
+read_list(const char *path, struct job **jobs, int *njob)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[1024];
+	int lineno = 0, bad = 0, cap = 0;
+
+	*jobs = NULL;
+	*njob = 0;
+	if (fp == NULL) {
+		fprintf(stderr, "mxdoc auth: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *s = line, *e;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			int ch;
+
+			while ((ch = fgetc(fp)) != EOF && ch != '\n')
+				;
+			fprintf(stderr, "mxdoc auth: %s:%d: line too long\n",
+			    path, lineno);
+			bad++;
+			continue;
+		}
+		if ((e = strchr(s, '#')) != NULL)
+			*e = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == '\n' || e[-1] == '\r' ||
+		    e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*s == '\0')
+			continue;
+		if (!domain_ok(s)) {
+			fprintf(stderr, "mxdoc auth: %s:%d: '%s' is not a "
+			    "domain name\n", path, lineno, s);
+			bad++;
+			continue;
+		}
+		if (*njob >= AUTH_LIST_MAX) {
+			fprintf(stderr, "mxdoc auth: %s: more than %d domains; "
+			    "the rest is ignored\n", path, AUTH_LIST_MAX);
+			bad++;
+			break;
+		}
+		if (*njob == cap) {
+			cap = cap ? cap * 2 : 64;
+			*jobs = xrealloc(*jobs, (size_t)cap * sizeof(**jobs));
+		}
+		memset(&(*jobs)[*njob], 0, sizeof(**jobs));
+		(*jobs)[*njob].domain = xstrdup(s);
+		(*jobs)[*njob].fd = -1;
+		buf_init(&(*jobs)[*njob].out, BUF_UNBOUNDED);
+		(*njob)++;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	return bad;
+}
+
+static int
+start_job(struct job *j, const struct audit_params *p,
+    struct cli_globals *g)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(EXIT_INTERNAL);
+		close(fds[1]);
+		/* Every wait inside is bounded; this bounds their sum. */
+		alarm(AUTH_CHILD_S);
+		_exit(audit_one(j->domain, p, g, true));
+	}
+	close(fds[1]);
+	j->pid = pid;
+	j->fd = fds[0];
+	j->started = true;
+	return 0;
+}
+
+static void
+finish_job(struct job *j)
+{
+	int st;
+
+	close(j->fd);
+	j->fd = -1;
+	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	j->done = true;
+	if (WIFEXITED(st)) {
+		j->rc = WEXITSTATUS(st);
+	} else {
+		j->rc = EXIT_INTERNAL;
+		fprintf(stderr, "%smxdoc auth: %s: the audit did not finish "
+		    "(signal %d)\n", isatty(STDERR_FILENO) ? "\r\033[K" : "",
+		    j->domain, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	}
+}
+
+static int
+run_list(const char *path, int jobs, const struct audit_params *p,
+    struct cli_globals *g)
+{
+	struct job *job = NULL;
+	struct pollfd pfd[AUTH_JOBS_MAX];
+	int map[AUTH_JOBS_MAX];
+	bool tty = isatty(STDERR_FILENO);
+	int njob = 0, bad, next = 0, printed = 0, running = 0, ndone = 0;
+	int i, rc = EXIT_OK;
+
+	bad = read_list(path, &job, &njob);
+	if (bad < 0)
+		return EXIT_USAGE;
+	if (njob == 0) {
+		fprintf(stderr, "mxdoc auth: %s: no domain to audit\n", path);
+		return EXIT_USAGE;
+	}
+	while (printed < njob) {
+		int n = 0, k;
+
+		while (running < jobs && next < njob) {
+			if (start_job(&job[next], p, g) < 0) {
+				fprintf(stderr, "mxdoc auth: cannot start a "
+				    "process: %s\n", strerror(errno));
+				job[next].done = true;
+				job[next].rc = EXIT_INTERNAL;
+				ndone++;
+			} else
+				running++;
+			next++;
+		}
+		for (i = 0; i < njob && n < AUTH_JOBS_MAX; i++)
+			if (job[i].fd >= 0) {
+				pfd[n].fd = job[i].fd;
+				pfd[n].events = POLLIN;
+				map[n++] = i;
+			}
+		if (tty)
+			fprintf(stderr, "\r\033[Kmxdoc auth: %d/%d done, %d "
+			    "running", ndone, njob, running);
+		/* A second at most: the progress line stays current. */
+		if (n > 0 && poll(pfd, (nfds_t)n, 1000) < 0 && errno != EINTR)
+			break;
+		for (k = 0; k < n; k++) {
+			struct job *j = &job[map[k]];
+			char chunk[8192];
+			ssize_t got;
+
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(j->fd, chunk, sizeof(chunk));
+			if (got > 0) {
+				(void)buf_append(&j->out, chunk, (size_t)got);
+				continue;
+			}
+			if (got < 0 && errno == EINTR)
+				continue;
+			finish_job(j);
+			running--;
+			ndone++;
+		}
+		/* In the order of the list, as soon as each is complete. */
+		while (printed < njob && job[printed].done) {
+			struct job *j = &job[printed];
+
+			if (tty)
+				fprintf(stderr, "\r\033[K");
+			if (!g->json && printed > 0 && j->out.len > 0)
+				fputc('\n', stdout);
+			if (j->out.len > 0)
+				fwrite(j->out.data, 1, j->out.len, stdout);
+			fflush(stdout);
+			if (j->rc > rc)
+				rc = j->rc;
+			printed++;
+		}
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	for (i = 0; i < njob; i++) {
+		if (job[i].fd >= 0) {
+			kill(job[i].pid, SIGTERM);
+			finish_job(&job[i]);
+		}
+		free(job[i].domain);
+		buf_release(&job[i].out);
+	}
+	free(job);
+	if (bad > 0 && rc < EXIT_PROBLEM)
+		rc = EXIT_PROBLEM;
+	return rc;
+}
+
+static int
+run(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
+		{ "selector", required_argument, NULL, OPT_SELECTOR },
+		{ "selectors-only", no_argument, NULL, OPT_SELECTORS_ONLY },
+		{ "smtp-port", required_argument, NULL, OPT_SMTP_PORT },
+		{ "file", required_argument, NULL, OPT_FILE },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "helo", required_argument, NULL, OPT_HELO },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *selectors[AUDIT_SELECTORS_MAX];
+	struct audit_params p;
+	const char *domain, *list = NULL;
+	long port, jobs = 16;
+	int c, stop = EXIT_OK;
+
+	memset(&p, 0, sizeof(p));
+	p.selectors = selectors;
+	while ((c = cli_next_option(argc, argv, opts, g, &cmd_auth_entry,
+	    &stop)) != -1) {
+		if (c == CLI_OPT_STOP)
+			return stop;
+		switch (c) {
+		case OPT_CA_FILE:
+			p.ca_file = optarg;
+			break;
+		case OPT_HTTPS_PORT:
+		case OPT_SMTP_PORT:
+			if (cli_parse_int(optarg, 1, 65535, &port) < 0)
+				return cli_usage_error("auth", "--%s takes a "
+				    "port number: '%s'", c == OPT_HTTPS_PORT ?
+				    "https-port" : "smtp-port", optarg);
+			if (c == OPT_HTTPS_PORT)
+				p.https_port = (int)port;
+			else
+				p.smtp_port = (int)port;
+			break;
+		case OPT_SELECTOR:
+			if (optarg[0] == '\0' || strlen(optarg) >=
+			    AUDIT_SELECTOR_LEN || strspn(optarg,
+			    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789-_.") != strlen(optarg))
+				return cli_usage_error("auth", "'%s' is not a "
+				    "DKIM selector", optarg);
+			if (p.nselectors >= AUDIT_SELECTORS_MAX)
+				return cli_usage_error("auth", "at most %d "
+				    "selectors", AUDIT_SELECTORS_MAX);
+			selectors[p.nselectors++] = optarg;
+			break;
+		case OPT_SELECTORS_ONLY:
+			p.no_common_selectors = true;
+			break;
+		case OPT_FILE:
+			list = optarg;
+			break;
+		case OPT_JOBS:
+			if (cli_parse_int(optarg, 1, AUTH_JOBS_MAX, &jobs) < 0)
+				return cli_usage_error("auth", "--jobs takes "
+				    "1 to %d: '%s'", AUTH_JOBS_MAX, optarg);
+			break;
+		case OPT_HELO:
+			if (!domain_ok(optarg))
+				return cli_usage_error("auth", "--helo takes a "
+				    "host name: '%s'", optarg);
+			p.helo = optarg;
+			break;
+		}
+	}
+	if (p.no_common_selectors && p.nselectors == 0)
+		return cli_usage_error("auth", "--selectors-only needs "
+		    "--selector");
+	if (list != NULL) {
+		if (optind < argc)
+			return cli_usage_error("auth", "give --file or a "
+			    "DOMAIN, not both");
+		text_color_init(g->color);
+		return run_list(list, (int)jobs, &p, g);
+	}
+	if (optind >= argc)
+		return cli_usage_error("auth", "give the DOMAIN to audit (try "
+		    "'mxdoc auth --help')");
+	if (optind + 1 < argc)
+		return cli_usage_error("auth", "one domain at a time (many: "
+		    "--file LIST)");
+	domain = argv[optind];
+	if (!domain_ok(domain))
+		return cli_usage_error("auth", "'%s' is not a domain name",
+		    domain);
+	text_color_init(g->color);
+	return audit_one(domain, &p, g, false);
+}
+
 const struct cmd_entry cmd_auth_entry = {
 	.name = "auth",
-	.usage = "[OPTIONS] DOMAIN",
-	.summary = "audit a sending domain: SPF lookup budget, DMARC, "
-	    "MTA-STS, TLS-RPT, MX",
+	.usage = "[OPTIONS] DOMAIN | --file LIST",
+	.summary = "audit a sending domain: SPF lookup budget, DKIM, DMARC, "
+	    "MTA-STS, TLS-RPT, MX, DANE",
 	.help = help,
 	.run = run,
 };

@@ -7,9 +7,15 @@
 # to its organizational domain's DMARC record, external report
 # destinations with and without authorization, SPF over the lookup
 # budget, +all, MTA-STS enforce with an MX its policy misses, broken MX
-# hosts, a null MX, a policy host whose certificate does not match), and
-# httpsd.py serving the MTA-STS policies with a certificate from a
-# throwaway CA made here. Asserts the findings of mxdoc's JSON with jq.
+# hosts, a null MX, a policy host whose certificate does not match, DKIM
+# keys good, short, revoked, in testing, broken and at an unusual
+# selector), httpsd.py serving the MTA-STS policies with a certificate
+# from a throwaway CA made here, and smtpd.py, a STARTTLS MX whose chain
+# (leaf and CA) the DANE scenarios publish matching and non-matching TLSA
+# records for (added to unbound's local data here, as they hash the
+# certificates made here). Asserts the findings of mxdoc's JSON with jq,
+# validates every document against doc/auth.schema.json (when python3 has
+# jsonschema), and audits a --file list as JSON Lines.
 # Usage: tests/auth/run.sh [path/to/mxdoc]    (needs unbound, openssl, jq)
 # Prints "N passed, N failed"; exits 1 on a failure, 77 when skipped.
 set -u
@@ -41,9 +47,11 @@ fi
 tmp=$(mktemp -d /tmp/mxdoc-auth.XXXXXX)
 ub_pid=""
 https_pid=""
+smtp_pid=""
 cleanup() {
 	[ -n "$ub_pid" ] && kill "$ub_pid" 2>/dev/null
 	[ -n "$https_pid" ] && kill "$https_pid" 2>/dev/null
+	[ -n "$smtp_pid" ] && kill "$smtp_pid" 2>/dev/null
 	wait 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
@@ -65,7 +73,13 @@ print(s.getsockname()[1])'
 		-subj "/CN=mta-sts.good.test" >/dev/null 2>&1 &&
 	printf 'subjectAltName=DNS:mta-sts.good.test,DNS:mta-sts.sts.test\n' >ext.cnf &&
 	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-		-out srv.pem -days 2 -extfile ext.cnf >/dev/null 2>&1
+		-out srv.pem -days 2 -extfile ext.cnf >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -keyout mx.key -out mx.csr \
+		-subj "/CN=mx.dane.test" >/dev/null 2>&1 &&
+	printf 'subjectAltName=DNS:mx.dane.test\n' >mxext.cnf &&
+	openssl x509 -req -in mx.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		-out mx.pem -days 2 -extfile mxext.cnf >/dev/null 2>&1 &&
+	cat mx.pem ca.pem >mxchain.pem
 ) || { echo "auth: openssl could not make the certificates"; echo "0 passed, 1 failed"; exit 1; }
 
 mkdir -p "$tmp/policy"
@@ -86,6 +100,41 @@ if [ -z "$hport" ]; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+
+# --- The MX for DANE: STARTTLS with the leaf and the CA ---------------------
+python3 "$here/smtpd.py" "$tmp/mxchain.pem" "$tmp/mx.key" 300 \
+	>"$tmp/smtp.port" 2>"$tmp/smtp.log" &
+smtp_pid=$!
+i=0
+while [ ! -s "$tmp/smtp.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sport=$(cat "$tmp/smtp.port" 2>/dev/null)
+if [ -z "$sport" ]; then
+	echo "auth: the SMTP server did not start:"
+	cat "$tmp/smtp.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+hexof() { od -An -v -tx1 | tr -d ' \n'; }
+leaf_spki=$(openssl x509 -in "$tmp/mx.pem" -pubkey -noout |
+	openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | hexof)
+ca_cert512=$(openssl x509 -in "$tmp/ca.pem" -outform DER |
+	openssl dgst -sha512 -binary | hexof)
+other=$(printf 'not this certificate' | openssl dgst -sha256 -binary | hexof)
+# dane.test: 3 1 1 of the leaf; danebad.test: a digest of something else;
+# daneta.test: 2 0 2 of the CA and a PKIX-EE record.
+{
+	for d in dane danebad daneta; do
+		printf "local-data: '%s.test. TXT \"v=spf1 -all\"'\n" $d
+		printf "local-data: '_dmarc.%s.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@%s.test\"'\n" $d $d
+		printf "local-data: '%s.test. MX 10 mx.%s.test.'\n" $d $d
+		printf "local-data: 'mx.%s.test. A 127.0.0.1'\n" $d
+		printf "local-data: 'google._domainkey.%s.test. TXT \"v=DKIM1; k=ed25519; p=2GrQqBnkpuGYoUIm7LpspAnuOumMK3jQPK1KurUIPDM=\"'\n" $d
+	done
+	printf "local-data: '_25._tcp.mx.dane.test. TLSA 3 1 1 %s'\n" "$leaf_spki"
+	printf "local-data: '_25._tcp.mx.danebad.test. TLSA 3 1 1 %s'\n" "$other"
+	printf "local-data: '_25._tcp.mx.daneta.test. TLSA 2 0 2 %s'\n" "$ca_cert512"
+	printf "local-data: '_25._tcp.mx.daneta.test. TLSA 1 1 1 %s'\n" "$leaf_spki"
+} >"$tmp/dane.conf"
 
 # --- unbound ----------------------------------------------------------------
 port=""
@@ -112,7 +161,7 @@ server:
 	module-config: "iterator"
 	do-not-query-localhost: no
 CONF
-		sed -e '/^#/d' -e 's/^/	/' "$here/zones.conf"
+		sed -e '/^#/d' -e 's/^/	/' "$here/zones.conf" "$tmp/dane.conf"
 		printf 'remote-control:\n\tcontrol-enable: no\n'
 	} >"$tmp/unbound.conf"
 	timeout -s TERM 300 "$UNBOUND" -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
@@ -142,11 +191,21 @@ if [ -z "$port" ]; then
 fi
 
 # --- Scenarios --------------------------------------------------------------
+# audit DOMAIN [OPTIONS...]: the JSON in $tmp/DOMAIN.json.
 audit() {
+	d=$1
+	shift
+	auditas "$d" "$d" "$@"
+}
+# auditas NAME DOMAIN [OPTIONS...]: the JSON in $tmp/NAME.json.
+auditas() {
+	n=$1
+	d=$2
+	shift 2
 	timeout 60 "$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 \
-		--ca-file "$tmp/ca.pem" --https-port "$hport" --json "$1" \
-		>"$tmp/$1.json" 2>"$tmp/$1.err"
-	echo $? >"$tmp/$1.rc"
+		--ca-file "$tmp/ca.pem" --https-port "$hport" --smtp-port "$sport" \
+		--json "$@" "$d" >"$tmp/$n.json" 2>"$tmp/$n.err"
+	echo $? >"$tmp/$n.rc"
 }
 
 # expect DOMAIN DESCRIPTION JQ-FILTER: the filter is true of DOMAIN's JSON.
@@ -178,9 +237,12 @@ rc() {
 }
 
 for d in good.test pnone.test badtags.test sub.org.test ext.test budget.test \
-    plusall.test sts.test mxbad.test nullmx.test nocert.test; do
+    plusall.test sts.test mxbad.test nullmx.test nocert.test dkim.test sel.test \
+    dane.test danebad.test daneta.test; do
 	audit "$d"
 done
+auditas sel-given sel.test --selector x2024
+auditas sel-only sel.test --selector x2024 --selector nothere --selectors-only
 
 # good.test: nothing wrong.
 rc good.test 0
@@ -253,6 +315,73 @@ has nullmx.test spf.none error
 has nocert.test mta_sts.fetch error
 expect nocert.test "certificate cause" '[.findings[] | select(.check == "mta_sts.fetch" and .cause == "tls.certificate")] | length == 1'
 
+# DKIM: good.test has a 2048-bit RSA key and an Ed25519 one.
+has good.test dkim.key ok "google: RSA 2048-bit"
+has good.test dkim.key ok "pm: Ed25519"
+expect good.test "dkim keys" '[.dkim.keys[] | .selector] == ["google", "pm"] and .dkim.selectors_tried >= 40'
+has dkim.test dkim.key_size warning "selector1: RSA 1024-bit"
+has dkim.test dkim.key_size error "k1: RSA 512-bit"
+has dkim.test dkim.revoked warning "s1 is revoked"
+has dkim.test dkim.testing warning "s2 has t=y"
+has dkim.test dkim.key ok "s2: RSA 2048-bit"
+has dkim.test dkim.syntax error "k=dsa|key type"
+expect dkim.test "revoked in JSON" '[.dkim.keys[] | select(.selector == "s1" and .revoked and .bits == null)] | length == 1'
+hasnt dkim.test dkim.none
+has pnone.test dkim.none warning "no DKIM key found among [0-9]+ selectors tried \\\\(a selector can only be known from a signed message: use --selector\\\\)"
+expect pnone.test "never DKIM missing" '[.findings[] | select(.summary | test("DKIM missing"))] | length == 0'
+has sel.test dkim.none warning
+has sel-given dkim.key ok "x2024: RSA 2048-bit"
+expect sel-given "given selector first" '.dkim.keys[0].selector == "x2024"'
+expect sel-only "only the given selectors" '.dkim.selectors_tried == 2 and (.dkim.keys | length) == 1'
+
+# DANE: the MX at 127.0.0.1 presents leaf + CA over STARTTLS.
+has dane.test dane.match ok "matches TLSA 3 1 1"
+has dane.test dane.dnssec info "not DNSSEC-validated"
+expect dane.test "probe facts" '.dane.hosts[0].probe.tls == true and .dane.hosts[0].probe.chain_length == 2 and .dane.hosts[0].tlsa[0].match == "match" and .dane.hosts[0].tlsa[0].chain_depth == 0 and .dane.hosts[0].dnssec == "unchecked"'
+rc dane.test 0
+has danebad.test dane.match error "matches none of its 1 TLSA record: DANE senders will not deliver"
+expect danebad.test "no match in JSON" '.dane.hosts[0].tlsa[0].match == "no_match" and .verdict.cause == "tls.certificate"'
+rc danebad.test 1
+has daneta.test dane.match ok "DANE-TA, chain element 1"
+has daneta.test dane.usage warning "PKIX-EE"
+has good.test dane.none info
+expect good.test "no probe without TLSA" '[.dane.hosts[] | select(.probe != null)] | length == 0'
+
+# --file: JSON Lines, in the order of the list, comments and blanks skipped.
+printf '# domains\ngood.test\n\ndkim.test   # short keys\ndane.test\nnot a domain\n' >"$tmp/list"
+timeout 120 "$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 \
+	--ca-file "$tmp/ca.pem" --https-port "$hport" --smtp-port "$sport" \
+	--json --jobs 2 --file "$tmp/list" >"$tmp/list.jsonl" 2>"$tmp/list.err"
+echo $? >"$tmp/list.rc"
+if [ "$(cat "$tmp/list.rc")" = 1 ] && [ "$(wc -l <"$tmp/list.jsonl")" -eq 3 ] &&
+    [ "$(jq -r .domain "$tmp/list.jsonl" | tr '\n' ' ')" = "good.test dkim.test dane.test " ] &&
+    grep -q "list:6: 'not a domain'" "$tmp/list.err"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); echo "FAIL: --file gives 3 JSON lines in order, exit 1"
+	cat "$tmp/list.err"
+fi
+i=0
+while IFS= read -r line; do
+	i=$((i + 1))
+	printf '%s\n' "$line" >"$tmp/line$i.json"
+done <"$tmp/list.jsonl"
+expect line2 "line 2 is dkim.test's" '.domain == "dkim.test" and .errors > 0'
+
+# Every document against doc/auth.schema.json.
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	for f in "$tmp"/*.json; do
+		if out=$(python3 "$root/scripts/check-json.py" "$root/doc/auth.schema.json" "$f" 2>&1); then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1)); echo "FAIL: $(basename "$f") does not conform to doc/auth.schema.json:"
+			echo "$out"
+		fi
+	done
+else
+	echo "auth: python3-jsonschema missing: schema not checked"
+fi
+
 # Text output and usage.
 if "$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 --ca-file "$tmp/ca.pem" \
     --https-port "$hport" --color=never budget.test 2>&1 | grep -q 'ERROR.*DNS lookups'; then
@@ -264,6 +393,17 @@ fi
 if [ $? -eq 2 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: no DOMAIN is exit 2"; fi
 "$MXDOC" auth 'not a domain' >/dev/null 2>&1
 if [ $? -eq 2 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a bad DOMAIN is exit 2"; fi
+
+if "$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 --smtp-port "$sport" \
+    --color=never danebad.test 2>&1 | grep -q 'ERROR.*matches none'; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); echo "FAIL: text report of danebad.test"
+fi
+"$MXDOC" auth --selector 'bad sel' good.test >/dev/null 2>&1
+if [ $? -eq 2 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a bad selector is exit 2"; fi
+"$MXDOC" auth --file "$tmp/list" good.test >/dev/null 2>&1
+if [ $? -eq 2 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --file and DOMAIN is exit 2"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
