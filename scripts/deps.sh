@@ -13,6 +13,7 @@ unbound postfix openssl iproute2 iptables procps psmisc
 rbldnsd bind9-utils
 swaks dnsutils jq time python3-aiosmtpd python3-jsonschema pflogsumm
 python3-yaml prometheus
+chromium
 "
 
 missing=""

@@ -5,6 +5,7 @@
  * (doc/logs.md), both rendered from the same struct logs_result.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,14 @@ extern const struct cmd_entry cmd_logs_entry;
 
 enum {
 	OPT_SINCE = OPT_FIRST_LOCAL, OPT_UNTIL, OPT_DOMAIN, OPT_CAUSE,
-	OPT_MESSAGE, OPT_YEAR, OPT_TZ, OPT_ESCALATE,
+	OPT_MESSAGE, OPT_YEAR, OPT_TZ, OPT_ESCALATE, OPT_HTML, OPT_FOLLOW,
 };
 
 #define TEXT_DESTS	20
 #define TEXT_REPLIES	3
 #define JSON_REPLIES	10
+#define RATE_DESTS	10	/* rate series in --json */
+#define TEXT_RATES	5
 
 static const char help[] =
 "Arguments:\n"
@@ -50,6 +53,10 @@ static const char help[] =
 "                         UTC, +0100\n"
 "  --escalate DOMAIN      Markdown for a provider's support case about\n"
 "                         DOMAIN (recipients at or under it, or its hosts)\n"
+"  --html FILE            also write the report as one self-contained HTML\n"
+"                         file with charts (- for standard output)\n"
+"  --follow               follow one live log across rotation: a line per\n"
+"                         new failure; the report on SIGINT or SIGTERM\n"
 "\n"
 "Postfix, Exim, Sendmail and OpenSMTPD lines are recognised per line, so\n"
 "mixed syslog files work; Exchange message tracking logs and Exchange\n"
@@ -222,6 +229,59 @@ json_cause(struct jw *w, const struct logs_result *r,
 	jw_obj_end(w);
 }
 
+static void
+json_rates(struct jw *w, const struct logs_result *r)
+{
+	size_t i;
+	uint32_t k;
+	int shown = 0;
+
+	jw_obj_begin(w, "rates");
+	jw_int(w, "window_minutes", LOGS_RATE_WINDOW);
+	jw_arr_begin(w, "destinations");
+	for (i = 0; i < r->ndests; i++) {
+		const struct logs_dest *d = r->dests[i];
+		const struct logs_series *s = &d->rate;
+		const struct logs_throttle *t = &d->throttle;
+		int64_t at;
+		double peak;
+
+		if (s->n == 0 || (shown >= RATE_DESTS && t->first_us == 0))
+			continue;
+		shown++;
+		peak = logs_series_peak(s, &at);
+		jw_obj_begin(w, NULL);
+		jw_str(w, "domain", d->domain);
+		json_time(w, "start", s->start * 60000000);
+		jw_int(w, "bucket_minutes", s->width);
+		jw_arr_begin(w, "attempts");
+		for (k = 0; k < s->n; k++)
+			jw_int(w, NULL, s->v[k]);
+		jw_arr_end(w);
+		jw_num(w, "peak_per_minute", peak);
+		json_time(w, "peak_at", at * 60000000);
+		if (t->first_us != 0) {
+			double win, rate = logs_throttle_rate(t, &win);
+
+			jw_obj_begin(w, "throttled");
+			json_time(w, "first", t->first_us);
+			jw_str(w, "cause", t->cause->id);
+			jw_str(w, "reply", t->reply);
+			jw_int(w, "attempts_before", (int64_t)t->attempts);
+			jw_num(w, "window_minutes", (double)(int64_t)(win *
+			    100 + 0.5) / 100);
+			jw_num(w, "per_minute_before", (double)(int64_t)(rate *
+			    10 + 0.5) / 10);
+			jw_int(w, "peak_minute_before", t->peak);
+			jw_obj_end(w);
+		} else
+			jw_null(w, "throttled");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
 static const char *
 step_event(const struct logs_step *s)
 {
@@ -286,6 +346,7 @@ render_json(const struct logs_result *r, const struct finding *v,
 		json_cause(w, r, r->causes[i]);
 	jw_arr_end(w);
 	json_delays(w, "delays", &r->delays);
+	json_rates(w, r);
 	jw_arr_begin(w, "unparsed");
 	for (i = 0; i < r->nunparsed_lines; i++) {
 		jw_obj_begin(w, NULL);
@@ -520,6 +581,56 @@ print_delays(const struct logs_result *r)
 		    d->delay_sum / (double)d->ndelay, d->delay_max);
 }
 
+/* The sending rate before each throttling; -v: the busiest minute of the
+ * main destinations too. */
+static void
+print_rates(const struct logs_result *r, bool verbose)
+{
+	size_t i;
+	int shown = 0;
+	bool head = false;
+
+	for (i = 0; i < r->ndests; i++) {
+		const struct logs_dest *d = r->dests[i];
+		const struct logs_throttle *t = &d->throttle;
+		double win, rate, peak;
+		int64_t at;
+		char t1[32];
+
+		if (d->rate.n == 0 || (t->first_us == 0 && (!verbose ||
+		    shown >= TEXT_RATES)))
+			continue;
+		if (!head)
+			printf("\n%sSending rates%s (delivery attempts per "
+			    "minute)\n", tc(TC_BOLD), tc(TC_RESET));
+		head = true;
+		shown++;
+		peak = logs_series_peak(&d->rate, &at);
+		stamp(at * 60000000, t1);
+		printf("  %-24s busiest %.1f/min at %s", d->domain, peak, t1);
+		if (d->rate.width > 1)
+			printf(" (%u-minute average)", d->rate.width);
+		printf("\n");
+		if (t->first_us == 0)
+			continue;
+		rate = logs_throttle_rate(t, &win);
+		stamp(t->first_us, t1);
+		if (t->attempts == 0)
+			printf("    %sthrottled from %s with no attempt in the %d "
+			    "minutes before%s\n", tc(TC_YELLOW), t1,
+			    LOGS_RATE_WINDOW, tc(TC_RESET));
+		else
+			printf("    %s%llu attempt%s in the %d minutes before the "
+			    "first throttling reply at %s: %.1f/min, busiest "
+			    "minute %u%s\n", tc(TC_YELLOW),
+			    (unsigned long long)t->attempts, t->attempts == 1 ?
+			    "" : "s", LOGS_RATE_WINDOW, t1, rate, t->peak,
+			    tc(TC_RESET));
+		printf("    ");
+		text_wrap(stdout, t->reply, 4, 6, 100);
+	}
+}
+
 static void
 print_message(const struct logs_result *r, const char *id)
 {
@@ -587,6 +698,68 @@ render_text(const struct logs_result *r, const struct finding *v,
 	print_dests(r);
 	print_causes(r, g->verbose > 0);
 	print_delays(r);
+	print_rates(r, g->verbose > 0);
+}
+
+/* ---- --follow ------------------------------------------------------- */
+
+static volatile sig_atomic_t follow_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+struct follow_state {
+	bool	live;		/* past the content that was there */
+	bool	json;
+};
+
+static void
+follow_ready(void *arg)
+{
+	struct follow_state *fs = arg;
+
+	fs->live = true;
+	fprintf(stderr, "mxdoc logs: following; Ctrl-C for the report\n");
+}
+
+/* One line per failure as it is logged: time, status, cause, recipient,
+ * reply. */
+static void
+follow_failure(void *arg, const struct log_event *ev, struct sv rcpt,
+    const struct cause *c)
+{
+	struct follow_state *fs = arg;
+	struct sv t = ev->reply.n > 0 ? ev->reply : ev->text;
+	char ts[32];
+
+	if (!fs->live || fs->json)
+		return;
+	stamp(ev->time_us, ts);
+	printf("%s  %s%-8s%s %-24s %.*s  %.*s\n", ts,
+	    ev->status == LOG_ST_DEFERRED ? tc(TC_YELLOW) : tc(TC_RED),
+	    log_status_name(ev->status), tc(TC_RESET), c->id,
+	    (int)(rcpt.n > 254 ? 254 : rcpt.n), rcpt.p,
+	    (int)(t.n > LOGS_REPLY_TEXT_MAX ? LOGS_REPLY_TEXT_MAX : t.n), t.p);
+	fflush(stdout);
+}
+
+static int
+follow_signals(bool on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? on_stop : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: the poll's sleep ends at once */
+	if (sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0)
+		return -1;
+	return 0;
 }
 
 /* ---- options and the run ------------------------------------------- */
@@ -604,11 +777,15 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ "year", required_argument, NULL, OPT_YEAR },
 		{ "tz", required_argument, NULL, OPT_TZ },
 		{ "escalate", required_argument, NULL, OPT_ESCALATE },
+		{ "html", required_argument, NULL, OPT_HTML },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct logs_params p;
 	struct logtime tz;
-	const char *since = NULL, *until = NULL, **files = NULL;
+	const char *since = NULL, *until = NULL, **files = NULL, *html = NULL;
+	struct follow_state fs = { false, false };
+	bool follow = false;
 	const char *stdin_only[] = { "-" };
 	const struct logs_result *r;
 	struct finding v;
@@ -666,6 +843,15 @@ run(int argc, char **argv, struct cli_globals *g)
 				    "a domain: '%s'", optarg);
 			p.scope = optarg;
 			break;
+		case OPT_HTML:
+			if (optarg[0] == '\0')
+				return cli_usage_error("logs", "--html takes a "
+				    "file name");
+			html = optarg;
+			break;
+		case OPT_FOLLOW:
+			follow = true;
+			break;
 		case OPT_YEAR:
 			if (cli_parse_int(optarg, 1970, 9999, &val) < 0)
 				return cli_usage_error("logs", "--year takes "
@@ -691,6 +877,17 @@ run(int argc, char **argv, struct cli_globals *g)
 	text_color_init(g->color);
 
 	nfiles = (size_t)(argc - optind);
+	if (follow && (nfiles != 1 || strcmp(argv[optind], "-") == 0))
+		return cli_usage_error("logs", "--follow takes one log file");
+	if (html != NULL && strcmp(html, "-") == 0 && (g->json ||
+	    p.scope != NULL))
+		return cli_usage_error("logs", "--html - and --json or "
+		    "--escalate would share standard output");
+	if (follow) {
+		fs.json = g->json;
+		p.on_failure = follow_failure;
+		p.arg = &fs;
+	}
 	if (nfiles == 0) {
 		files = stdin_only;
 		nfiles = 1;
@@ -714,6 +911,20 @@ run(int argc, char **argv, struct cli_globals *g)
 	}
 	l = logs_new(&p);
 	rc = EXIT_OK;
+	if (follow) {
+		char *err = NULL;
+
+		follow_stop = 0;
+		if (follow_signals(true) < 0 || logs_follow(l, files[0],
+		    &follow_stop, 1000, follow_ready, &fs, &err) < 0) {
+			fprintf(stderr, "mxdoc logs: %s\n", err != NULL ? err :
+			    strerror(errno));
+			free(err);
+			rc = EXIT_INTERNAL;
+		}
+		(void)follow_signals(false);
+		nfiles = 0;	/* read */
+	}
 	for (i = 0; i < nfiles; i++) {
 		char *err = NULL;
 
@@ -738,8 +949,19 @@ run(int argc, char **argv, struct cli_globals *g)
 
 		fputs(md, stdout);
 		free(md);
-	} else
+	} else if (html == NULL || strcmp(html, "-") != 0)
 		render_text(r, &v, g, p.message);
+	if (html != NULL) {
+		FILE *o = strcmp(html, "-") == 0 ? stdout : fopen(html, "w");
+
+		if (o == NULL || logs_html(o, r, &v, files[0]) < 0) {
+			fprintf(stderr, "mxdoc logs: %s: %s\n", html,
+			    strerror(errno));
+			rc = EXIT_INTERNAL;
+		}
+		if (o != NULL && o != stdout)
+			fclose(o);
+	}
 	if (rc == EXIT_OK)
 		rc = v.severity >= SEV_WARNING ? EXIT_PROBLEM : EXIT_OK;
 	finding_release(&v);

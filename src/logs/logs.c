@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -92,6 +93,7 @@ struct logs {
 	uint64_t		 memo_line;
 	char			 memo_k[LOGS_KEY_MAX_];
 	struct htab		 scope_rcpts, scope_qids;
+	size_t			 series_buckets;	/* of all series */
 	char			*match[LOGS_MATCH_MAX];	/* --message qids */
 	int			 nmatch;
 	bool			 finished;
@@ -212,6 +214,8 @@ logs_free(struct logs *l)
 
 		free(d->domain);
 		free(d->causes);
+		free(d->rate.v);
+		free(d->throttle.reply);
 		for (k = 0; k < d->nrelays; k++) {
 			free(d->relays[k].host);
 			free(d->relays[k].ip);
@@ -235,6 +239,7 @@ logs_free(struct logs *l)
 			}
 		}
 		free(c->s.replies);
+		free(c->s.deferrals.v);
 		ht_release(&c->idx);
 	}
 	free(l->causes);
@@ -374,6 +379,177 @@ msg_dest(struct msg *m, struct logs_dest *d, bool *fresh)
 	m->md[m->nmd].d = d;
 	*fresh = true;
 	return &m->md[m->nmd++];
+}
+
+/* ---- time series ------------------------------------------------------ */
+
+static int64_t
+floor_to(int64_t v, int64_t w)
+{
+	int64_t q = v / w;
+
+	if (v % w != 0 && v < 0)
+		q--;
+	return q * w;
+}
+
+/* Merges the buckets pairwise: the width doubles. */
+static void
+series_widen(struct logs_series *s)
+{
+	int64_t w = s->width, nw = w * 2, ns = floor_to(s->start, nw);
+	uint32_t i, last = 0;
+
+	for (i = 0; i < s->n; i++) {
+		uint32_t j = (uint32_t)((s->start + (int64_t)i * w - ns) / nw);
+		uint32_t x = s->v[i];
+
+		s->v[i] = 0;
+		s->v[j] += x;
+		last = j;
+	}
+	s->n = s->n ? last + 1 : 0;
+	s->start = ns;
+	s->width = (uint32_t)nw;
+}
+
+static void
+series_add(struct logs *l, struct logs_series *s, int64_t us)
+{
+	int64_t m, lo, hi, need;
+
+	if (us <= 0)
+		return;
+	m = us / 60000000;
+	if (s->width == 0) {
+		s->width = 1;
+		s->start = m;
+	}
+	for (;;) {
+		lo = s->n ? (s->start < m ? s->start : m) : m;
+		hi = s->n ? s->start + (int64_t)s->n * s->width : m + 1;
+		if (m + 1 > hi)
+			hi = m + 1;
+		lo = floor_to(lo, s->width);
+		need = (hi - lo + s->width - 1) / s->width;
+		if (need > LOGS_SERIES_MAX) {
+			series_widen(s);
+			continue;
+		}
+		if ((uint32_t)need > s->cap) {
+			uint32_t nc = s->cap ? s->cap : 8;
+
+			while (nc < (uint32_t)need)
+				nc *= 2;
+			if (nc > LOGS_SERIES_MAX)
+				nc = LOGS_SERIES_MAX;
+			if (l->series_buckets + (nc - s->cap) >
+			    LOGS_SERIES_BUDGET && s->cap > 0) {
+				/* out of budget: coarser, not larger */
+				series_widen(s);
+				continue;
+			}
+			l->series_buckets += nc - s->cap;
+			s->v = xrealloc(s->v, sizeof(*s->v) * nc);
+			memset(s->v + s->cap, 0, sizeof(*s->v) * (nc - s->cap));
+			s->cap = nc;
+		}
+		break;
+	}
+	if (s->n == 0)
+		s->start = lo;
+	else if (lo < s->start) {
+		uint32_t sh = (uint32_t)((s->start - lo) / s->width);
+
+		memmove(s->v + sh, s->v, sizeof(*s->v) * s->n);
+		memset(s->v, 0, sizeof(*s->v) * sh);
+		s->n += sh;
+		s->start = lo;
+	}
+	if ((uint32_t)need > s->n)
+		s->n = (uint32_t)need;
+	s->v[(m - s->start) / s->width]++;
+}
+
+double
+logs_series_sum(const struct logs_series *s, int64_t from, int64_t to)
+{
+	double sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < s->n; i++) {
+		int64_t b0 = s->start + (int64_t)i * s->width,
+		    b1 = b0 + s->width, a = b0 > from ? b0 : from,
+		    z = b1 < to ? b1 : to;
+
+		if (z > a && s->v[i] > 0)
+			sum += (double)s->v[i] * (double)(z - a) /
+			    (double)s->width;
+	}
+	return sum;
+}
+
+double
+logs_series_peak(const struct logs_series *s, int64_t *at)
+{
+	uint32_t i, best = 0;
+
+	*at = 0;
+	for (i = 0; i < s->n; i++)
+		if (s->v[i] > best) {
+			best = s->v[i];
+			*at = s->start + (int64_t)i * s->width;
+		}
+	return s->width ? (double)best / (double)s->width : 0;
+}
+
+/* One attempt at d: its series, and the ring of its last minutes. */
+static void
+dest_attempt(struct logs *l, struct logs_dest *d, int64_t us)
+{
+	int64_t m = us / 60000000;
+
+	if (us <= 0)
+		return;
+	series_add(l, &d->rate, us);
+	if (m > d->ring_min) {
+		int64_t k;
+
+		for (k = d->ring_min + 1; k <= m && k - d->ring_min <=
+		    LOGS_RATE_WINDOW + 1; k++)
+			d->ring[k % (LOGS_RATE_WINDOW + 1)] = 0;
+		d->ring_min = m;
+	}
+	if (m > d->ring_min - (LOGS_RATE_WINDOW + 1))
+		d->ring[m % (LOGS_RATE_WINDOW + 1)]++;
+}
+
+/* The first throttling reply of d: what was sent before it. */
+static void
+dest_throttled(struct logs_dest *d, const struct log_event *ev,
+    const struct cause *c)
+{
+	struct logs_throttle *t = &d->throttle;
+	int64_t m = ev->time_us / 60000000, k;
+	struct sv txt = sv_trim(ev->reply.n > 0 ? ev->reply : ev->text);
+
+	if (t->first_us != 0 || ev->time_us <= 0)
+		return;
+	t->first_us = ev->time_us;
+	t->cause = c;
+	t->reply = xstrndup(txt.p, txt.n > LOGS_REPLY_TEXT_MAX ?
+	    LOGS_REPLY_TEXT_MAX : txt.n);
+	for (k = m - LOGS_RATE_WINDOW; k <= m; k++) {
+		uint32_t x;
+
+		if (k > d->ring_min || k <= d->ring_min -
+		    (LOGS_RATE_WINDOW + 1))
+			continue;
+		x = d->ring[k % (LOGS_RATE_WINDOW + 1)];
+		t->attempts += x;
+		if (x > t->peak)
+			t->peak = x;
+	}
 }
 
 /* ---- destinations ----------------------------------------------------- */
@@ -935,6 +1111,14 @@ one_rcpt_(struct logs *l, const struct log_event *ev, struct sv rcpt,
 	seen(&l->r.first_us, &l->r.last_us, ev->time_us);
 	dest_relay(d, ev, fail);
 	dest_sample(d, ev, m, c);
+	if (ev->status != LOG_ST_EXPIRED && !ev->retry_skip) {
+		/* the throttle window counts what was sent before it */
+		if (fail && strcmp(c->id, "smtp.throttled") == 0)
+			dest_throttled(d, ev, c);
+		dest_attempt(l, d, ev->time_us);
+	}
+	if (fail && l->p.on_failure != NULL)
+		l->p.on_failure(l->p.arg, ev, rcpt, c);
 	if (ev->status == LOG_ST_SENT) {
 		add_delays(&d->delays, ev);
 		add_delays(&l->r.delays, ev);
@@ -967,6 +1151,8 @@ one_rcpt_(struct logs *l, const struct log_event *ev, struct sv rcpt,
 		ca->s.events++;
 		ca->s.st[ev->status]++;
 		seen(&ca->s.first_us, &ca->s.last_us, ev->time_us);
+		if (ev->status == LOG_ST_DEFERRED)
+			series_add(l, &ca->s.deferrals, ev->time_us);
 		if (!ev->retry_skip)
 			cause_reply(l, ca, ev, m);
 	}
@@ -1012,6 +1198,9 @@ expired(struct logs *l, const struct log_event *ev, struct msg *m)
 		seen(&ca->s.first_us, &ca->s.last_us, ev->time_us);
 		seen(&d->first_fail_us, &d->last_fail_us, ev->time_us);
 		dest_sample(d, &x, m, c);
+		if (l->p.on_failure != NULL)
+			l->p.on_failure(l->p.arg, &x, sv_make(d->domain,
+			    strlen(d->domain)), c);
 		ca->s.cause = c;
 		ca->s.events++;
 		ca->s.st[LOG_ST_EXPIRED]++;
@@ -1364,6 +1553,160 @@ out:
 	if (!is_stdin && r.fd >= 0)
 		close(r.fd);
 	free(r.in);
+	free(buf);
+	return rc;
+}
+
+/* ---- following a live log --------------------------------------------- */
+
+/* Feeds the complete lines of buf[0..*have), keeping the tail (a line
+ * still being written) at the front of buf. */
+static void
+feed_complete(struct logs *l, char *buf, size_t *have, bool *skipping)
+{
+	char *p = buf, *end = buf + *have, *nl;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		size_t n = (size_t)(nl - p);
+
+		if (*skipping)
+			*skipping = false;
+		else {
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			logs_feed_line(l, p, n);
+		}
+		p = nl + 1;
+	}
+	*have = (size_t)(end - p);
+	if (*have > LOG_LINE_MAX) {
+		if (!*skipping)
+			logs_feed_line(l, p, *have);
+		*skipping = true;
+		*have = 0;
+	} else if (*have > 0 && p != buf)
+		memmove(buf, p, *have);
+}
+
+/* Reads fd to its end; -1 on a read error. */
+static int
+follow_drain(struct logs *l, int fd, char *buf, size_t cap, size_t *have,
+    bool *skipping, off_t *pos)
+{
+	ssize_t k;
+
+	for (;;) {
+		do
+			k = read(fd, buf + *have, cap - *have - 1);
+		while (k < 0 && errno == EINTR);
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			return 0;
+		*pos += k;
+		l->r.files[l->r.nfiles - 1].bytes += (uint64_t)k;
+		*have += (size_t)k;
+		feed_complete(l, buf, have, skipping);
+		l->r.files[l->r.nfiles - 1].lines = l->lineno;
+	}
+}
+
+static void
+follow_sleep(int ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	/* a signal ends it early: the caller looks at its stop flag */
+	(void)nanosleep(&ts, NULL);
+}
+
+int
+logs_follow(struct logs *l, const char *path, volatile sig_atomic_t *stop,
+    int poll_ms, void (*ready)(void *), void *arg, char **err)
+{
+	size_t cap = READ_CHUNK + LOG_LINE_MAX + 1, have = 0;
+	char *buf = NULL;
+	bool skipping = false;
+	struct stat st, now;
+	off_t pos = 0;
+	int fd, rc = -1;
+
+	*err = NULL;
+	if (poll_ms < 10)
+		poll_ms = 10;
+	if (poll_ms > 1000)
+		poll_ms = 1000;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*err = xasprintf("%s: --follow takes a regular file", path);
+		goto out;
+	}
+	logs_begin_file(l, path, (int64_t)st.st_mtime, false);
+	buf = xmalloc(cap);
+	if (follow_drain(l, fd, buf, cap, &have, &skipping, &pos) < 0)
+		goto rerr;
+	if (ready != NULL)
+		ready(arg);
+	while (!*stop) {
+		follow_sleep(poll_ms);
+		if (*stop)
+			break;
+		if (follow_drain(l, fd, buf, cap, &have, &skipping, &pos) < 0)
+			goto rerr;
+		if (stat(path, &now) != 0)
+			continue;	/* between the mv and the new file */
+		if (now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
+			int nfd = open(path, O_RDONLY | O_CLOEXEC);
+
+			if (nfd < 0)
+				continue;
+			/* rotated: the old file's last lines first */
+			if (follow_drain(l, fd, buf, cap, &have, &skipping,
+			    &pos) < 0) {
+				close(nfd);
+				goto rerr;
+			}
+			if (have > 0 && !skipping)
+				logs_feed_line(l, buf, have);
+			have = 0;
+			skipping = false;
+			close(fd);
+			fd = nfd;
+			if (fstat(fd, &st) != 0)
+				goto rerr;
+			pos = 0;
+			logs_begin_file(l, path, (int64_t)st.st_mtime, false);
+			if (follow_drain(l, fd, buf, cap, &have, &skipping,
+			    &pos) < 0)
+				goto rerr;
+		} else if (now.st_size < pos) {
+			/* truncated in place (copytruncate) */
+			if (lseek(fd, 0, SEEK_SET) < 0)
+				goto rerr;
+			pos = 0;
+			have = 0;
+			skipping = false;
+			logs_begin_file(l, path, (int64_t)now.st_mtime, false);
+		}
+	}
+	/* what was read is what was seen: a last partial line counts */
+	if (follow_drain(l, fd, buf, cap, &have, &skipping, &pos) < 0)
+		goto rerr;
+	if (have > 0 && !skipping)
+		logs_feed_line(l, buf, have);
+	rc = 0;
+	goto out;
+rerr:
+	*err = xasprintf("%s: %s", path, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
 	free(buf);
 	return rc;
 }

@@ -18,7 +18,9 @@
 #ifndef MXDOC_LOGS_LOGS_H
 #define MXDOC_LOGS_LOGS_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,13 @@
 #define LOGS_RELAYS_MAX		16	/* relays kept per destination */
 #define LOGS_UNPARSED_KEPT	100	/* unparsed line numbers kept */
 #define LOGS_REPLY_TEXT_MAX	400	/* bytes of a reply text kept */
+#define LOGS_SERIES_MAX		4096	/* buckets per time series */
+#define LOGS_SERIES_BUDGET	(1 << 23) /* buckets of all series */
+#define LOGS_RATE_WINDOW	10	/* minutes before throttling */
+
+/* Called for each failure as it is folded (--follow prints it). */
+typedef void logs_failure_cb(void *arg, const struct log_event *ev,
+		    struct sv rcpt, const struct cause *c);
 
 struct logs_params {
 	int64_t		 since_us, until_us;	/* 0: no bound */
@@ -44,6 +53,37 @@ struct logs_params {
 	int		 year;		/* year of the last lines; 0: mtime */
 	enum logtime_zone zone;
 	long		 off_s;
+	logs_failure_cb	*on_failure;	/* or NULL */
+	void		*arg;
+};
+
+/* Events per time bucket. A bucket is width minutes (a power of two);
+ * when a series would pass LOGS_SERIES_MAX buckets, or all series together
+ * LOGS_SERIES_BUDGET, its buckets are merged pairwise and the width
+ * doubles: memory stays bounded whatever the span of the log, at the
+ * price of resolution. Times are minutes since the epoch (UTC). */
+struct logs_series {
+	int64_t		 start;		/* minute of bucket 0, width-aligned */
+	uint32_t	 width;		/* minutes per bucket; 0: empty */
+	uint32_t	 n, cap;
+	uint32_t	*v;
+};
+
+/* Events of s in the minutes [from, to), bucket parts prorated. */
+double		 logs_series_sum(const struct logs_series *s, int64_t from,
+		    int64_t to);
+/* The busiest bucket: its events per minute and its first minute. */
+double		 logs_series_peak(const struct logs_series *s, int64_t *at);
+
+/* The sending rate before a destination first throttled (smtp.throttled):
+ * delivery attempts in the LOGS_RATE_WINDOW minutes before the minute of
+ * the first throttling reply, and in that minute up to the reply. */
+struct logs_throttle {
+	int64_t		 first_us;	/* 0: never throttled */
+	uint64_t	 attempts;	/* in the window */
+	uint32_t	 peak;		/* most attempts in one minute of it */
+	char		*reply;		/* the first throttling text */
+	const struct cause *cause;
 };
 
 struct logs_sample {
@@ -96,6 +136,11 @@ struct logs_dest {
 	struct logs_sample	 samples[LOGS_SAMPLES];
 	int			 nsamples;
 	struct logs_delays	 delays;
+	struct logs_series	 rate;		/* delivery attempts */
+	struct logs_throttle	 throttle;
+	/* the attempts of the last minutes, for throttle (private) */
+	uint32_t		 ring[LOGS_RATE_WINDOW + 1];
+	int64_t			 ring_min;
 };
 
 struct logs_cause_stat {
@@ -106,6 +151,7 @@ struct logs_cause_stat {
 	size_t			 nreplies;
 	uint64_t		 other_replies;	/* events past the cap */
 	int64_t			 first_us, last_us;
+	struct logs_series	 deferrals;	/* deferrals over time */
 };
 
 struct logs_unparsed {
@@ -185,6 +231,14 @@ uint64_t	 logs_dest_failures(const struct logs_dest *d);
  * caller releases it (finding_release). */
 struct finding;
 void		 logs_verdict(const struct logs_result *r, struct finding *f);
+/* Attempts per minute before a throttling; *window gets its minutes. */
+double		 logs_throttle_rate(const struct logs_throttle *t,
+		    double *window);
+/* A self-contained HTML report (inline CSS and SVG, no script, nothing
+ * fetched) of the result and its verdict; logs_html.c. 0, or -1 when out
+ * cannot be written. */
+int		 logs_html(FILE *out, const struct logs_result *r,
+		    const struct finding *verdict, const char *title);
 /* The destination with the most events of cause c, or NULL. */
 const struct logs_dest *logs_top_dest(const struct logs_result *r,
 		    const struct cause *c, uint64_t *n);
@@ -195,6 +249,14 @@ bool		 logs_in_scope(const char *scope, const char *d, size_t n);
  * (logs_escalate.c); the caller frees it. now_us stamps it. */
 char		*logs_escalation(const struct logs_result *r, const char *scope,
 		    const struct finding *verdict);
+/* Follows a live log: reads path to its end, then polls every poll_ms
+ * (at most 1000) for more, reopening it when it is replaced (another
+ * inode: rotation) or shrinks (truncation), until *stop is set (a signal
+ * handler sets it). Plain files only. 0, or -1 with *err. ready, if not
+ * NULL, is called once the existing content has been read. */
+int		 logs_follow(struct logs *l, const char *path,
+		    volatile sig_atomic_t *stop, int poll_ms,
+		    void (*ready)(void *), void *arg, char **err);
 /* Orders rotated files oldest first: mail.log.2.gz, mail.log.1, mail.log
  * (stable for files of different names). */
 void		 logs_sort_files(const char **paths, size_t n);

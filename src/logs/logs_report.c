@@ -39,6 +39,15 @@ stamp(int64_t us, char out[32])
 	memcpy(out + 19, "Z", 2);
 }
 
+double
+logs_throttle_rate(const struct logs_throttle *t, double *window)
+{
+	/* the ten whole minutes before, and the part of the minute of the
+	 * reply that had passed */
+	*window = LOGS_RATE_WINDOW + (double)(t->first_us % 60000000) / 6e7;
+	return t->first_us != 0 ? (double)t->attempts / *window : 0;
+}
+
 void
 logs_verdict(const struct logs_result *r, struct finding *f)
 {
@@ -93,6 +102,19 @@ logs_verdict(const struct logs_result *r, struct finding *f)
 		    (unsigned long long)x->st[LOG_ST_SENT], t1, t2,
 		    x->ncauses > 0 ? x->causes[0].cause->id : "?");
 		shown++;
+	}
+	if (d != NULL && d->throttle.first_us != 0 &&
+	    strcmp(top->cause->id, "smtp.throttled") == 0) {
+		double w, rate = logs_throttle_rate(&d->throttle, &w);
+
+		stamp(d->throttle.first_us, t1);
+		finding_evidence(f, "%llu attempt%s to %s in the %d minutes "
+		    "before its first throttling reply at %s: %.1f per minute, "
+		    "at most %u in one minute (%s)",
+		    (unsigned long long)d->throttle.attempts,
+		    d->throttle.attempts == 1 ? "" : "s", d->domain,
+		    LOGS_RATE_WINDOW, t1, rate, d->throttle.peak,
+		    d->throttle.reply);
 	}
 	if (top->nreplies > 0)
 		finding_evidence(f, "%llu time%s: %s",

@@ -680,6 +680,67 @@ test_files(void)
 	CHECK_STR(paths[4], "other.log");
 }
 
+/* Rates: a destination's attempts per minute, merged pairwise when the
+ * span passes LOGS_SERIES_MAX buckets, and what was sent before the
+ * first throttling reply. */
+static void
+test_rates(void)
+{
+	struct logs_params p;
+	struct logs *l;
+	const struct logs_result *r;
+	const struct logs_dest *d;
+	char line[512];
+	int i, k;
+	double w;
+	int64_t at;
+
+	memset(&p, 0, sizeof(p));
+	p.year = 2026;
+	p.zone = LOGTIME_FIXED;
+	p.off_s = 0;
+	l = logs_new(&p);
+	logs_begin_file(l, "rates.log", 0, false);
+	/* 08:00-08:11: 2, then 5 a minute; at 08:12:30 the first 421 */
+	for (i = 0; i < 12; i++)
+		for (k = 0; k < (i < 5 ? 2 : 5); k++) {
+			snprintf(line, sizeof(line), "Nov 28 08:%02d:%02d mx "
+			    "postfix/smtp[1]: A%02d%02dB: to=<u@ex.com>, "
+			    "relay=mx.ex.com[192.0.2.1]:25, delay=1, dsn=2.0.0, "
+			    "status=sent (250 ok)", i, k * 10, i, k);
+			logs_feed_line(l, line, strlen(line));
+		}
+	snprintf(line, sizeof(line), "Nov 28 08:12:30 mx postfix/smtp[1]: "
+	    "C0000D: to=<u@ex.com>, relay=mx.ex.com[192.0.2.1]:25, delay=1, "
+	    "dsn=4.7.0, status=deferred (host mx.ex.com[192.0.2.1] said: 421 "
+	    "4.7.0 Too many messages from this IP address, rate limited (in "
+	    "reply to MAIL FROM command))");
+	logs_feed_line(l, line, strlen(line));
+	/* much later, out of the 4096-minute span: the buckets widen */
+	snprintf(line, sizeof(line), "Dec 28 08:00:00 mx postfix/smtp[1]: "
+	    "E0000F: to=<u@ex.com>, relay=mx.ex.com[192.0.2.1]:25, delay=1, "
+	    "dsn=2.0.0, status=sent (250 ok)");
+	logs_feed_line(l, line, strlen(line));
+	r = logs_finish(l);
+	CHECK_INT(r->ndests, 1);
+	d = r->dests[0];
+	CHECK(d->throttle.first_us != 0);
+	CHECK_STR(d->throttle.cause->id, "smtp.throttled");
+	/* 08:02-08:11 (10 minutes: 3x2 + 7x5) and 08:12 (nothing before) */
+	CHECK_INT(d->throttle.attempts, 3 * 2 + 7 * 5);
+	CHECK_INT(d->throttle.peak, 5);
+	CHECK(logs_throttle_rate(&d->throttle, &w) > 3.9);
+	CHECK(w > 10.49 && w < 10.51);
+	CHECK(d->rate.width >= 16);
+	CHECK(d->rate.n <= LOGS_SERIES_MAX);
+	/* no attempt is lost by the merging */
+	CHECK(logs_series_sum(&d->rate, 0, INT64_MAX / 2) > 46.99 &&
+	    logs_series_sum(&d->rate, 0, INT64_MAX / 2) < 47.01);
+	CHECK(logs_series_peak(&d->rate, &at) > 0);
+	CHECK_INT(r->causes[0]->deferrals.n > 0, 1);
+	logs_free(l);
+}
+
 void
 run_tests(void)
 {
@@ -689,4 +750,5 @@ run_tests(void)
 	test_exim_suite();
 	test_aggregate();
 	test_files();
+	test_rates();
 }
