@@ -10,7 +10,7 @@ clang llvm libclang-rt-14-dev
 libunbound-dev libevent-dev libssl-dev libsqlite3-dev libexpat1-dev
 libarchive-dev libpsl-dev libcurl4-openssl-dev zlib1g-dev
 unbound postfix openssl iproute2 iptables procps psmisc
-rbldnsd bind9-utils
+rbldnsd bind9-utils rblcheck dnsperf
 swaks dnsutils jq time python3-aiosmtpd python3-jsonschema pflogsumm
 python3-yaml prometheus
 chromium
