@@ -13,6 +13,7 @@ unbound postfix openssl iproute2 iptables procps psmisc
 rbldnsd bind9-utils rblcheck dnsperf
 swaks dnsutils jq time python3-aiosmtpd python3-jsonschema pflogsumm
 python3-yaml prometheus
+python3-spf spfquery python3-dkim python3-nacl python3-dnspython
 chromium
 "
 
