@@ -1398,6 +1398,14 @@ on_probe(void *arg, struct smtp_session *s)
 	pb->a->pending--;
 }
 
+/* A host with TLSA records and an address; bogus records are not to be
+ * used at all (RFC 7672 2.2: senders defer), so they are not probed. */
+static bool
+want_probe(const struct audit_mx_host *h)
+{
+	return h->ntlsa > 0 && h->naddr > 0 && h->sec_tlsa != DNS_SEC_BOGUS;
+}
+
 static void
 dane_probe(struct audit *a)
 {
@@ -1409,7 +1417,7 @@ dane_probe(struct audit *a)
 	int i, k, n = 0;
 
 	for (i = 0; i < m->nhost; i++)
-		if (m->host[i].ntlsa > 0 && m->host[i].naddr > 0)
+		if (want_probe(&m->host[i]))
 			n++;
 	if (n == 0)
 		return;
@@ -1417,7 +1425,7 @@ dane_probe(struct audit *a)
 	tls = tls_ctx_new(&tp, &err);
 	if (tls == NULL) {
 		for (i = 0; i < m->nhost; i++) {
-			if (m->host[i].ntlsa == 0 || m->host[i].naddr == 0)
+			if (!want_probe(&m->host[i]))
 				continue;
 			m->host[i].probe.tried = true;
 			m->host[i].probe.cause = "local.resource";
@@ -1433,7 +1441,7 @@ dane_probe(struct audit *a)
 		struct audit_dane_probe *pr = &h->probe;
 		struct smtp_params sp;
 
-		if (h->ntlsa == 0 || h->naddr == 0)
+		if (!want_probe(h))
 			continue;
 		pr->tried = true;
 		pr->port = a->p->smtp_port > 0 ? a->p->smtp_port : 25;

@@ -136,6 +136,53 @@ other=$(printf 'not this certificate' | openssl dgst -sha256 -binary | hexof)
 	printf "local-data: '_25._tcp.mx.daneta.test. TLSA 1 1 1 %s'\n" "$leaf_spki"
 } >"$tmp/dane.conf"
 
+# dsec.test: a DNSSEC-signed zone (served as an auth-zone) with the 3 1 1
+# record; bog.dsec.test's TLSA is changed after signing (bogus). Skipped
+# without bind9-utils.
+signed=""
+: >"$tmp/auth-zone.conf"
+if command -v dnssec-keygen >/dev/null 2>&1 && command -v dnssec-signzone >/dev/null 2>&1 &&
+    command -v dnssec-dsfromkey >/dev/null 2>&1; then
+	mkdir -p "$tmp/dnssec"
+	{
+		printf '$TTL 300\ndsec.test. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 60\n'
+		printf 'dsec.test. 3600 IN NS ns.test.\n'
+		for n in dsec.test bog.dsec.test; do
+			printf '%s. 300 IN TXT "v=spf1 -all"\n' $n
+			printf '_dmarc.%s. 300 IN TXT "v=DMARC1; p=reject; rua=mailto:d@dsec.test"\n' $n
+			printf 'google._domainkey.%s. 300 IN TXT "v=DKIM1; k=ed25519; p=2GrQqBnkpuGYoUIm7LpspAnuOumMK3jQPK1KurUIPDM="\n' $n
+			printf '%s. 300 IN MX 10 mx.%s.\n' $n $n
+			printf 'mx.%s. 300 IN A 127.0.0.1\n' $n
+			printf '_25._tcp.mx.%s. 300 IN TLSA 3 1 1 %s\n' $n "$leaf_spki"
+		done
+	} >"$tmp/dnssec/dsec.test.zone"
+	if key=$(cd "$tmp/dnssec" && dnssec-keygen -q -K . -a ECDSAP256SHA256 -f KSK -n ZONE dsec.test 2>>"$tmp/dnssec.log") &&
+	    (cd "$tmp/dnssec" && dnssec-signzone -q -K . -S -z -O full -o dsec.test \
+		-f dsec.test.signed dsec.test.zone >/dev/null 2>>"$tmp/dnssec.log") &&
+	    dnssec-dsfromkey -2 "$tmp/dnssec/$key.key" >"$tmp/trust-anchor.ds" 2>>"$tmp/dnssec.log"; then
+		# The TLSA data of bog.dsec.test, changed under its signature.
+		sed -i "s/^\(_25\._tcp\.mx\.bog\.dsec\.test\..*TLSA[[:space:]]*3 1 1 \)[0-9A-Fa-f]/\1$( [ "$(printf %.1s "$leaf_spki")" = 0 ] && echo 1 || echo 0)/" \
+			"$tmp/dnssec/dsec.test.signed"
+		if ! cmp -s "$tmp/dnssec/dsec.test.signed" /dev/null &&
+		    grep -q "^_25\._tcp\.mx\.bog\.dsec\.test\." "$tmp/dnssec/dsec.test.signed"; then
+			signed=1
+			printf "local-zone: \"dsec.test.\" transparent\n" >>"$tmp/dane.conf"
+			cat >"$tmp/auth-zone.conf" <<AZ
+auth-zone:
+	name: "dsec.test."
+	zonefile: "$tmp/dnssec/dsec.test.signed"
+	for-downstream: yes
+	for-upstream: no
+	fallback-enabled: no
+AZ
+		fi
+	fi
+	[ -n "$signed" ] || echo "auth: could not sign dsec.test (see below): DNSSEC scenarios skipped"
+	[ -n "$signed" ] || cat "$tmp/dnssec.log"
+else
+	echo "auth: bind9-utils missing: DNSSEC scenarios skipped"
+fi
+
 # --- unbound ----------------------------------------------------------------
 port=""
 tries=0
@@ -162,6 +209,7 @@ server:
 	do-not-query-localhost: no
 CONF
 		sed -e '/^#/d' -e 's/^/	/' "$here/zones.conf" "$tmp/dane.conf"
+		cat "$tmp/auth-zone.conf"
 		printf 'remote-control:\n\tcontrol-enable: no\n'
 	} >"$tmp/unbound.conf"
 	timeout -s TERM 300 "$UNBOUND" -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
@@ -345,6 +393,19 @@ rc danebad.test 1
 has daneta.test dane.match ok "DANE-TA, chain element 1"
 has daneta.test dane.usage warning "PKIX-EE"
 has good.test dane.none info
+if [ -n "$signed" ]; then
+	auditas dsec-secure dsec.test --trust-anchor "$tmp/trust-anchor.ds"
+	auditas dsec-bogus bog.dsec.test --trust-anchor "$tmp/trust-anchor.ds"
+	auditas dane-insecure dane.test --trust-anchor "$tmp/trust-anchor.ds"
+	auditas dsec-unchecked dsec.test
+	has dsec-secure dane.dnssec ok "DNSSEC secure"
+	has dsec-secure dane.match ok "matches TLSA 3 1 1"
+	expect dsec-secure "secure in JSON" '.dane.hosts[0].dnssec == "secure" and .errors == 0 and .warnings == 0'
+	has dsec-bogus dane.dnssec error "bogus"
+	expect dsec-bogus "bogus cause, no probe" '.verdict.cause == "dns.dnssec_bogus" and .dane.hosts[0].dnssec == "bogus" and .dane.hosts[0].probe == null'
+	has dane-insecure dane.dnssec warning "unsigned zone"
+	has dsec-unchecked dane.dnssec info "not DNSSEC-validated"
+fi
 expect good.test "no probe without TLSA" '[.dane.hosts[] | select(.probe != null)] | length == 0'
 
 # --file: JSON Lines, in the order of the list, comments and blanks skipped.
