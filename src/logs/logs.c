@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1451,6 +1452,61 @@ reader_read(struct reader *r, char *out, size_t cap, const char **zerr)
 	return (ssize_t)(cap - r->z.avail_out);
 }
 
+#define MAP_DROP	(4 << 20)
+
+/* A plain file is read in place: no copy into a buffer, and the kernel
+ * reads ahead of the parser (MADV_SEQUENTIAL). -1 when it cannot be
+ * mapped (the caller reads it instead). The size is that of the open: a
+ * log that grows meanwhile is read up to there. */
+static int
+read_mapped(struct logs *l, int fd, size_t size)
+{
+	const char *base, *p, *end, *nl, *dropped;
+	long pg = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	(void)madvise(m, size, MADV_SEQUENTIAL);
+	base = m;
+	p = dropped = base;
+	end = base + size;
+	while (p < end) {
+		size_t n;
+
+		if (p - dropped >= MAP_DROP && pg > 0) {
+			/* What was parsed leaves this process's resident set
+			 * (it stays in the page cache): memory stays flat
+			 * whatever the size of the file. */
+			size_t k = (size_t)(p - dropped) / (size_t)pg *
+			    (size_t)pg;
+
+			(void)madvise((void *)(uintptr_t)dropped, k,
+			    MADV_DONTNEED);
+			dropped += k;
+		}
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > LOG_LINE_MAX)
+			/* counted once, as unparsed, like the reader does */
+			logs_feed_line(l, p, LOG_LINE_MAX + 1);
+		else {
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			logs_feed_line(l, p, n);
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	l->r.files[l->r.nfiles - 1].bytes = size;
+	l->r.files[l->r.nfiles - 1].lines = l->lineno;
+	munmap(m, size);
+	return 0;
+}
+
 int
 logs_read_file(struct logs *l, const char *path, char **err)
 {
@@ -1503,6 +1559,12 @@ logs_read_file(struct logs *l, const char *path, char **err)
 		r.inlen = 0;
 	}
 	logs_begin_file(l, is_stdin ? "-" : path, ref_s, r.gz);
+	if (!r.gz && !is_stdin && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= SIZE_MAX / 2 &&
+	    read_mapped(l, r.fd, (size_t)st.st_size) == 0) {
+		rc = 0;
+		goto out;
+	}
 	buf = xmalloc(cap);
 	for (;;) {
 		char *p, *nl, *end;
