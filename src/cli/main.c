@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,22 @@ print_main_help(void)
 	    CLI_GLOBAL_HELP);
 }
 
+/* A blocklist check keeps up to a thousand DNS queries in flight, each on
+ * its own UDP port (resolver.c), beside the SMTP sessions: lift the soft
+ * descriptor limit (often 1024) to the hard one, up to 65536. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < 65536 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -213,6 +230,7 @@ main(int argc, char **argv)
 
 	memset(&g, 0, sizeof(g));
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	/* Global options before the command name; '+' stops at the first
 	 * non-option, which is the command. */
 	opterr = 1;

@@ -158,6 +158,13 @@ configure(struct dns *d, const struct dns_params *p, char **err)
 	    set_option(ctx, "unblock-lan-zones:", "yes", err) == -1 ||
 	    set_option(ctx, "insecure-lan-zones:", "yes", err) == -1)
 		return -1;
+	/* libunbound keeps 16 UDP ports for outgoing queries unless told
+	 * otherwise, which caps a blocklist check of 200 zones (600 queries
+	 * with the canaries) at 16 in flight: forty round trips instead of
+	 * one. main() raises the descriptor limit to make room. */
+	if (set_option(ctx, "outgoing-range:", "1024", err) == -1 ||
+	    set_option(ctx, "num-queries-per-thread:", "1024", err) == -1)
+		return -1;
 	/* Without an anchor the validator has nothing to check against;
 	 * leaving it out keeps libunbound from asking for DS and DNSKEY. */
 	if (!d->validating &&
