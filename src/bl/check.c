@@ -17,7 +17,7 @@
 #include "core/mem.h"
 #include "core/mtime.h"
 
-#define DEFAULT_INFLIGHT	256
+#define DEFAULT_INFLIGHT	1024	/* matches the resolver's outgoing-range */
 #define TXT_KEEP		400
 
 enum job_kind { J_ADDR_A, J_ADDR_AAAA, J_ZONE, J_TXT, J_CANARY_POS,

@@ -90,7 +90,7 @@ struct bl_params {
 	struct dns			 *dns;
 	const struct bl_zone *const	 *zones;
 	int				  nzones;
-	int				  max_inflight;	/* 0: 256 */
+	int				  max_inflight;	/* 0: 1024 */
 	int				  family;	/* 0, 4 or 6: a name's addresses */
 	bool				  no_canary;
 };

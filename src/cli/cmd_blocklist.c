@@ -41,7 +41,7 @@ static const char help[] =
 "  --only LIST            check only these zones (comma-separated; disabled\n"
 "                         ones included)\n"
 "  --skip LIST            do not check these zones (comma-separated)\n"
-"  --concurrency N        queries in flight at once (default 256)\n"
+"  --concurrency N        queries in flight at once (default 1024)\n"
 "  --no-canary            skip the RFC 5782 test queries that catch dead zones\n"
 "  --list-zones           print the catalogue and exit\n"
 "\n"
