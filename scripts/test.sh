@@ -61,6 +61,8 @@ suite "auth audit against unbound and HTTPS" sh tests/auth/run.sh "$B/mxdoc"
 suite "DKIM interop with dkimpy" sh tests/dkim/run.sh "$B/mxdoc"
 suite "monitor against rbldnsd" sh tests/monitor/run.sh "$B/mxdoc"
 suite "logs of a real Postfix sending to the lab" sh tests/logs/run.sh
+suite "logs --html rendered in headless Chromium" sh tests/logs/html.sh
+suite "logs --follow across rotation" sh tests/logs/follow.sh
 suite "integration lab" sh tests/integration/run.sh
 
 echo
