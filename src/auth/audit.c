@@ -1445,7 +1445,14 @@ dane_probe(struct audit *a)
 			continue;
 		pr->tried = true;
 		pr->port = a->p->smtp_port > 0 ? a->p->smtp_port : 25;
-		snprintf(pr->addr, sizeof(pr->addr), "%s", h->addr[0]);
+		{
+			/* memcpy, not snprintf: GCC cannot see that the two
+			 * members of *h do not overlap (-Werror=restrict). */
+			size_t l = strnlen(h->addr[0], sizeof(pr->addr) - 1);
+
+			memcpy(pr->addr, h->addr[0], l);
+			pr->addr[l] = '\0';
+		}
 		memset(&sp, 0, sizeof(sp));
 		if (netaddr_parse(pr->addr, pr->port, &sp.addr,
 		    &sp.addrlen) < 0)
