@@ -90,43 +90,67 @@ is_alnum(char c)
 	    (c >= 'A' && c <= 'Z');
 }
 
+/* Offset of the first byte of p[0..lim) that ends a program name (a
+ * space, a control byte, '[' or ':'), or lim. Eight bytes a step on a
+ * little-endian machine: the lowest flagged byte of each test is exact,
+ * borrows only run upwards. */
+static size_t
+token_end(const char *p, size_t lim)
+{
+	size_t i = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+
+	for (; i + 8 <= lim; i += 8) {
+		uint64_t w, lb, co, m;
+
+		memcpy(&w, p + i, 8);
+		lb = w ^ (ones * '[');
+		co = w ^ (ones * ':');
+		m = ((w - ones * 0x21) & ~w) | ((lb - ones) & ~lb) |
+		    ((co - ones) & ~co);
+		m &= high;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+#endif
+	for (; i < lim; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c <= ' ' || c == '[' || c == ':')
+			break;
+	}
+	return i;
+}
+
 /* Reads "PROGRAM[PID]: " or "PROGRAM: " at p; returns the message offset
  * or 0 when p holds no such token. */
 static size_t
 program_token(const char *p, size_t n, struct sv *prog)
 {
-	size_t i;
+	size_t i = token_end(p, n < 128 ? n : 128);
 
-	for (i = 0; i < n && i < 128; i++) {
-		char c = p[i];
+	if (i == n || i == 128)
+		return 0;
+	if (p[i] == '[') {
+		size_t j = i + 1;
 
-		if (c == '[') {
-			size_t j = i + 1;
-
-			while (j < n && j < i + 24 && p[j] >= '0' && p[j] <= '9')
-				j++;
-			if (j + 1 < n && p[j] == ']' && p[j + 1] == ':' && i > 0) {
-				*prog = sv_make(p, i);
-				return j + 2 < n && p[j + 2] == ' ' ? j + 3 : j + 2;
-			}
-			return 0;
-		}
-		if (c == ':') {
-			if (i == 0 || (i + 1 < n && p[i + 1] != ' '))
-				return 0;
+		while (j < n && j < i + 24 && p[j] >= '0' && p[j] <= '9')
+			j++;
+		if (j + 1 < n && p[j] == ']' && p[j + 1] == ':' && i > 0) {
 			*prog = sv_make(p, i);
-			return i + 1 < n ? i + 2 : i + 1;
+			return j + 2 < n && p[j + 2] == ' ' ? j + 3 : j + 2;
 		}
-		if (c == ' ' || (unsigned char)c < 0x20)
+		return 0;
+	}
+	if (p[i] == ':') {
+		if (i == 0 || (i + 1 < n && p[i + 1] != ' '))
 			return 0;
+		*prog = sv_make(p, i);
+		return i + 1 < n ? i + 2 : i + 1;
 	}
 	return 0;
-}
-
-static bool
-prog_is(struct sv prog, const char *name)
-{
-	return sv_eq_ci(prog, name);
 }
 
 static bool
@@ -184,7 +208,7 @@ dispatch(struct sv prog, const char *m, size_t n, struct logtime *t,
 	struct sv base = prog;
 	const char *sl;
 
-	if (sv_starts_ci(prog, "postfix")) {
+	if (LOGS_STARTS_CI(prog, "postfix")) {
 		/* "postfix/smtp", "postfix-out/lmtp", "postfix/relay/smtp" */
 		while ((sl = base.n ? memchr(base.p, '/', base.n) : NULL) != NULL) {
 			base.n -= (size_t)(sl + 1 - base.p);
@@ -192,14 +216,14 @@ dispatch(struct sv prog, const char *m, size_t n, struct logtime *t,
 		}
 		ev->dialect = LOG_D_POSTFIX;
 		logs_postfix_parse(base, m, n, ev);
-	} else if (prog_is(prog, "sendmail") || prog_is(prog, "sm-mta") ||
-	    prog_is(prog, "sm-msp-queue")) {
+	} else if (LOGS_EQ_CI(prog, "sendmail") || LOGS_EQ_CI(prog, "sm-mta") ||
+	    LOGS_EQ_CI(prog, "sm-msp-queue")) {
 		ev->dialect = LOG_D_SENDMAIL;
 		logs_sendmail_parse(m, n, ev);
-	} else if (prog_is(prog, "smtpd") || prog_is(prog, "opensmtpd")) {
+	} else if (LOGS_EQ_CI(prog, "smtpd") || LOGS_EQ_CI(prog, "opensmtpd")) {
 		ev->dialect = LOG_D_OPENSMTPD;
 		logs_opensmtpd_parse(m, n, ev);
-	} else if (prog_is(prog, "exim") || prog_is(prog, "exim4")) {
+	} else if (LOGS_EQ_CI(prog, "exim") || LOGS_EQ_CI(prog, "exim4")) {
 		int64_t us;
 		size_t k;
 

@@ -151,6 +151,31 @@ logs_find(struct sv v, const char *needle)
 	return q != NULL ? (long)(q - v.p) : -1;
 }
 
+/* Whether p's n bytes equal lit's, ASCII letters in any case (lit is
+ * lower case). strncasecmp() in the C locale, inline: it runs on every
+ * line, on words of a few bytes. */
+static inline bool
+logs_lc_eq(const char *p, const char *lit, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		if (c != (unsigned char)lit[i])
+			return false;
+	}
+	return true;
+}
+
+/* sv_starts_ci() and sv_eq_ci() for a lower-case literal. */
+#define LOGS_STARTS_CI(v, lit) ((v).n >= sizeof(lit) - 1 && \
+	logs_lc_eq((v).p, lit, sizeof(lit) - 1))
+#define LOGS_EQ_CI(v, lit) ((v).n == sizeof(lit) - 1 && \
+	logs_lc_eq((v).p, lit, sizeof(lit) - 1))
+
 /* Splits "host[ip]:port" or "host [ip]" into host and ip. */
 void	logs_split_relay(struct sv v, struct sv *host, struct sv *ip);
 /* The domain of an address ("<u@Example.com>" -> "Example.com"), or an

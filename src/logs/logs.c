@@ -694,11 +694,33 @@ ip_char(char c)
 static size_t
 norm_key(struct sv t, char *out)
 {
-	size_t i = 0, k = 0, j;
+	size_t i = 0, k = 0, j, lt = 0, br = 0;
 
 	while (i < t.n && k + 4 < LOGS_KEY_MAX) {
 		char c = t.p[i];
 
+		if (c != '<' && c != '[') {
+			/* The run up to the next '<' or '[' is copied as is:
+			 * two memchr()s, each redone once it is passed. */
+			const char *q;
+			size_t r;
+
+			if (lt <= i) {
+				q = memchr(t.p + i, '<', t.n - i);
+				lt = q != NULL ? (size_t)(q - t.p) : t.n;
+			}
+			if (br <= i) {
+				q = memchr(t.p + i, '[', t.n - i);
+				br = q != NULL ? (size_t)(q - t.p) : t.n;
+			}
+			r = (lt < br ? lt : br) - i;
+			if (r > LOGS_KEY_MAX - 4 - k)
+				r = LOGS_KEY_MAX - 4 - k;
+			memcpy(out + k, t.p + i, r);
+			k += r;
+			i += r;
+			continue;
+		}
 		if (c == '<') {
 			for (j = i + 1; j < t.n && j < i + 322 && t.p[j] != '>' &&
 			    t.p[j] != '<' && t.p[j] != ' '; j++)

@@ -48,6 +48,7 @@ logtime_reset(struct logtime *t, int64_t ref_s)
 	t->ref_year = year_of(ref_s);
 	t->year = 0;
 	t->last_mon = 0;
+	t->stamp_ok = false;
 }
 
 void
@@ -242,6 +243,15 @@ parse_syslog(struct logtime *t, const char *p, size_t n, int64_t *us)
 	t->last_mon = mon;
 	civil = civil_seconds(y, mon, day, h, mi, s);
 	*us = (civil - local_offset(t, civil)) * 1000000 + frac;
+	if (k == 15) {
+		/* The same 15 bytes again give the same time: the year they
+		 * get is the one just set, the zone's offset is a function
+		 * of the civil time. */
+		memcpy(t->stamp, p, 15);
+		t->stamp_us = *us;
+		t->stamp_ok = true;
+	} else
+		t->stamp_ok = false;
 	return k;
 }
 
@@ -253,6 +263,11 @@ logtime_parse(struct logtime *t, const char *p, size_t n, int64_t *us)
 		return 0;
 	if (dig(p[0]))
 		return parse_iso(t, p, n, us);
+	if (t->stamp_ok && n >= 15 && (n == 15 || p[15] == ' ') &&
+	    memcmp(p, t->stamp, 15) == 0) {
+		*us = t->stamp_us;
+		return 15;
+	}
 	return parse_syslog(t, p, n, us);
 }
 

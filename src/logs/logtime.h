@@ -20,6 +20,7 @@
 #ifndef MXDOC_LOGS_LOGTIME_H
 #define MXDOC_LOGS_LOGTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,11 @@ struct logtime {
 	long		 off_s;		/* LOGTIME_FIXED: seconds east of UTC */
 	int64_t		 cache_key;	/* local hour whose offset is cached */
 	long		 cache_off;
+	/* The last syslog stamp read (its 15 bytes, no fraction) and its
+	 * time: consecutive lines mostly share their second. */
+	char		 stamp[15];
+	bool		 stamp_ok;
+	int64_t		 stamp_us;
 };
 
 /* Starts a file: ref_s is the time its last line was written (its mtime),
