@@ -627,7 +627,7 @@ findings_spf(struct audit_result *r)
 		return;
 	}
 	if (s->nrecords == 0) {
-		f = add(r, "spf", "spf.none", "smtp.unauthenticated", SEV_ERROR,
+		f = add(r, "spf", "spf.none", "auth.spf", SEV_ERROR,
 		    "%s has no SPF record: receivers cannot tell which hosts "
 		    "send its mail", r->domain);
 		f->remedy_first = xasprintf("Publish one TXT record at %s: "
@@ -636,14 +636,14 @@ findings_spf(struct audit_result *r)
 		return;
 	}
 	if (s->nrecords > 1) {
-		f = add(r, "spf", "spf.multiple", "smtp.unauthenticated",
+		f = add(r, "spf", "spf.multiple", "auth.spf",
 		    SEV_ERROR, "%s has %d SPF records: receivers return "
 		    "permerror (RFC 7208 4.5)", r->domain, s->nrecords);
 		f->remedy_first = xstrdup("Merge them into one record");
 	}
 	if (spf_record_parse(s->record, s->record_len, &rec, reason) < 0) {
 		parse_failed = true;
-		f = add(r, "spf", "spf.syntax", "smtp.unauthenticated",
+		f = add(r, "spf", "spf.syntax", "auth.spf",
 		    SEV_ERROR, "the SPF record of %s is invalid: %s",
 		    r->domain, reason);
 		finding_evidence(f, "record: %s", s->record);
@@ -664,7 +664,7 @@ findings_spf(struct audit_result *r)
 			has_all = true;
 			if (t->qual == SPF_PASS) {
 				f = add(r, "spf", "spf.all",
-				    "smtp.unauthenticated", SEV_ERROR, "%s "
+				    "auth.spf", SEV_ERROR, "%s "
 				    "ends in %s: every host on the Internet "
 				    "may send as %s", r->domain, t->text,
 				    r->domain);
@@ -672,7 +672,7 @@ findings_spf(struct audit_result *r)
 				    "-all (or ~all while testing)");
 			} else if (t->qual == SPF_NEUTRAL) {
 				f = add(r, "spf", "spf.all",
-				    "smtp.unauthenticated", SEV_WARNING,
+				    "auth.spf", SEV_WARNING,
 				    "%s ends in ?all: the record asserts "
 				    "nothing about other hosts", r->domain);
 				f->remedy_first = xstrdup("End the record with "
@@ -680,12 +680,12 @@ findings_spf(struct audit_result *r)
 			}
 		}
 		if (!has_all && rec->redirect < 0)
-			add(r, "spf", "spf.all", "smtp.unauthenticated",
+			add(r, "spf", "spf.all", "auth.spf",
 			    SEV_INFO, "%s's record has no all and no "
 			    "redirect=: other hosts get neutral", r->domain);
 	}
 	if (s->record_len > SPF_TXT_WARN) {
-		f = add(r, "spf", "spf.size", "smtp.unauthenticated",
+		f = add(r, "spf", "spf.size", "auth.spf",
 		    SEV_WARNING, "the SPF record is %zu bytes, over %d: it may "
 		    "not fit a UDP answer (RFC 7208 3.4)", s->record_len,
 		    SPF_TXT_WARN);
@@ -693,7 +693,7 @@ findings_spf(struct audit_result *r)
 		    "include: of a subdomain, or use ip4:/ip6: ranges");
 	}
 	if (s->answer_bytes > DNS_UDP_LIMIT) {
-		f = add(r, "spf", "spf.udp", "dns.failure", SEV_WARNING,
+		f = add(r, "spf", "spf.udp", "auth.spf", SEV_WARNING,
 		    "the TXT answer for %s is about %zu bytes, over the %d of "
 		    "plain UDP: receivers must retry over TCP", r->domain,
 		    s->answer_bytes, DNS_UDP_LIMIT);
@@ -702,7 +702,7 @@ findings_spf(struct audit_result *r)
 	if (o != NULL) {
 		if (o->lookups > SPF_LOOKUP_LIMIT) {
 			lookups_reported = true;
-			f = add(r, "spf", "spf.lookups", "smtp.unauthenticated",
+			f = add(r, "spf", "spf.lookups", "auth.spf",
 			    SEV_ERROR, "%s's SPF needs %d DNS lookups, over the "
 			    "limit of %d: receivers return permerror (RFC 7208 "
 			    "4.6.4)", r->domain, o->lookups, SPF_LOOKUP_LIMIT);
@@ -721,7 +721,7 @@ findings_spf(struct audit_result *r)
 			    "redirect=" : "include:") : "", o->check[i].domain,
 			    o->check[i].dns_terms);
 		if (o->void_lookups > SPF_VOID_LIMIT) {
-			f = add(r, "spf", "spf.void", "smtp.unauthenticated",
+			f = add(r, "spf", "spf.void", "auth.spf",
 			    SEV_ERROR, "%d void lookups (no answer), over the "
 			    "limit of %d: receivers may return permerror",
 			    o->void_lookups, SPF_VOID_LIMIT);
@@ -737,7 +737,7 @@ findings_spf(struct audit_result *r)
 			    bare(st->term)[3] == ':' ||
 			    bare(st->term)[3] == '/') && n_ptr++ == 0) {
 				f = add(r, "spf", "spf.ptr",
-				    "smtp.unauthenticated", SEV_WARNING,
+				    "auth.spf", SEV_WARNING,
 				    "%s uses ptr, which RFC 7208 5.5 says not "
 				    "to use: slow, and some receivers skip it",
 				    st->domain);
@@ -755,14 +755,14 @@ findings_spf(struct audit_result *r)
 				continue;
 			f = add(r, "spf", "spf.include", c->result ==
 			    SPF_TEMPERROR ? "dns.failure" :
-			    "smtp.unauthenticated", c->result == SPF_TEMPERROR ?
+			    "auth.spf", c->result == SPF_TEMPERROR ?
 			    SEV_WARNING : SEV_ERROR, "%s%s: %s",
 			    c->via == SPF_VIA_REDIRECT ? "redirect=" :
 			    "include:", c->domain, c->error);
 		}
 		if (o->result == SPF_PERMERROR && !lookups_reported &&
 		    !parse_failed && o->void_lookups <= SPF_VOID_LIMIT) {
-			f = add(r, "spf", "spf.permerror", "smtp.unauthenticated",
+			f = add(r, "spf", "spf.permerror", "auth.spf",
 			    SEV_ERROR, "%s's SPF record gives permerror: %s",
 			    r->domain, o->reason ? o->reason : "?");
 		}
@@ -785,7 +785,7 @@ findings_dmarc(struct audit_result *r)
 			    status_words(d->status));
 			return;
 		}
-		f = add(r, "dmarc", "dmarc.none", "smtp.unauthenticated",
+		f = add(r, "dmarc", "dmarc.none", "auth.dmarc",
 		    SEV_ERROR, "no DMARC record at _dmarc.%s%s%s: large "
 		    "receivers (Gmail, Yahoo, Microsoft) require one from bulk "
 		    "senders", r->domain, d->org[0] && !same_name(d->org,
@@ -805,7 +805,7 @@ findings_dmarc(struct audit_result *r)
 		finding_evidence(f, "record: %s", d->record);
 	}
 	if (d->nrecords > 1)
-		add(r, "dmarc", "dmarc.multiple", "smtp.unauthenticated",
+		add(r, "dmarc", "dmarc.multiple", "auth.dmarc",
 		    SEV_ERROR, "%d DMARC records at _dmarc.%s: receivers "
 		    "ignore them all (RFC 7489 6.6.3)", d->nrecords,
 		    d->found_at);
@@ -813,7 +813,7 @@ findings_dmarc(struct audit_result *r)
 		const struct dmarc_note *n = &d->rec.note[i];
 
 		f = add(r, "dmarc", "dmarc.tag", n->sev == SEV_INFO ? "ok" :
-		    "smtp.unauthenticated", n->sev, "%s", n->text);
+		    "auth.dmarc", n->sev, "%s", n->text);
 		if (n->tag[0])
 			finding_evidence(f, "tag: %s", n->tag);
 		finding_evidence(f, "record: %s", d->record);
@@ -824,7 +824,7 @@ findings_dmarc(struct audit_result *r)
 	    d->rec.sp != DMARC_P_INVALID ? d->rec.sp : d->rec.p;
 	if (eff == DMARC_P_NONE || eff == DMARC_P_UNSET ||
 	    eff == DMARC_P_INVALID) {
-		f = add(r, "dmarc", "dmarc.policy", "smtp.unauthenticated",
+		f = add(r, "dmarc", "dmarc.policy", "auth.dmarc",
 		    SEV_WARNING, "DMARC p=none: monitoring only; mail that "
 		    "fails SPF and DKIM alignment is still delivered");
 		f->remedy_first = xstrdup("Once the aggregate reports show "
@@ -836,12 +836,12 @@ findings_dmarc(struct audit_result *r)
 		    " (from the organizational domain)" : "");
 	}
 	if (d->rec.pct < 100 && eff != DMARC_P_NONE)
-		add(r, "dmarc", "dmarc.pct", "smtp.unauthenticated",
+		add(r, "dmarc", "dmarc.pct", "auth.dmarc",
 		    SEV_WARNING, "pct=%d: the policy applies to %d%% of "
 		    "failing mail only (DMARCbis drops pct; t=y replaces it)",
 		    d->rec.pct, d->rec.pct);
 	if (d->rec.nrua == 0) {
-		f = add(r, "dmarc", "dmarc.rua", "smtp.unauthenticated",
+		f = add(r, "dmarc", "dmarc.rua", "auth.dmarc",
 		    SEV_WARNING, "no rua=: no aggregate reports, so nobody "
 		    "sees who sends as %s", r->domain);
 		f->remedy_first = xasprintf("Add rua=mailto:dmarc@%s",
@@ -858,7 +858,7 @@ findings_dmarc(struct audit_result *r)
 			    d->found_at, ra->name);
 		} else {
 			f = add(r, "dmarc", "dmarc.report_auth",
-			    "smtp.unauthenticated", SEV_WARNING, "reports to "
+			    "auth.dmarc", SEV_WARNING, "reports to "
 			    "%s are not authorized: no v=DMARC1 record at %s "
 			    "(RFC 7489 7.1); receivers will not send them",
 			    ra->dest, ra->name);
@@ -890,37 +890,41 @@ findings_mtasts(struct audit_result *r)
 		return;
 	}
 	if (m->nrecords > 1)
-		add(r, "mta_sts", "mta_sts.record", "tls.unavailable",
+		add(r, "mta_sts", "mta_sts.record", "auth.mta_sts",
 		    SEV_ERROR, "%d v=STSv1 records at _mta-sts.%s: senders "
 		    "ignore MTA-STS (RFC 8461 3.1)", m->nrecords, r->domain);
 	for (i = 0; i < m->txt.nnote; i++)
-		add(r, "mta_sts", "mta_sts.record", "tls.unavailable",
+		add(r, "mta_sts", "mta_sts.record", "auth.mta_sts",
 		    m->txt.note[i].sev, "_mta-sts.%s: %s", r->domain,
 		    m->txt.note[i].text);
 	if (m->error != NULL) {
-		f = add(r, "mta_sts", "mta_sts.fetch", m->cert_error ?
-		    "tls.certificate" : "tls.unavailable", SEV_ERROR,
-		    "the MTA-STS policy cannot be fetched: %s", m->error);
+		f = add(r, "mta_sts", "mta_sts.fetch", "auth.mta_sts",
+		    SEV_ERROR, "the MTA-STS policy cannot be fetched: %s",
+		    m->error);
 		finding_evidence(f, "url: %s", m->url);
 		if (m->host_addr[0])
 			finding_evidence(f, "address: %s", m->host_addr);
+		if (m->cert_error)
+			f->remedy_first = xasprintf("Serve the policy with a "
+			    "certificate valid for mta-sts.%s, with its full "
+			    "chain", r->domain);
 		return;
 	}
 	if (!m->have_policy)
 		return;
 	if (m->content_type != NULL && strncasecmp(m->content_type,
 	    "text/plain", 10) != 0)
-		add(r, "mta_sts", "mta_sts.policy", "tls.unavailable",
+		add(r, "mta_sts", "mta_sts.policy", "auth.mta_sts",
 		    SEV_WARNING, "the policy is served as %s; RFC 8461 3.2 "
 		    "asks for text/plain", m->content_type);
 	for (i = 0; i < m->policy.nnote; i++)
 		add(r, "mta_sts", "mta_sts.policy", m->policy.note[i].sev ==
-		    SEV_INFO ? "ok" : "tls.unavailable", m->policy.note[i].sev,
+		    SEV_INFO ? "ok" : "auth.mta_sts", m->policy.note[i].sev,
 		    "policy: %s", m->policy.note[i].text);
 	if (!m->policy.valid)
 		return;
 	if (m->policy.mode == MTASTS_MODE_TESTING)
-		add(r, "mta_sts", "mta_sts.mode", "tls.unavailable",
+		add(r, "mta_sts", "mta_sts.mode", "auth.mta_sts",
 		    SEV_WARNING, "MTA-STS mode testing: failures are reported "
 		    "(TLS-RPT) but mail is still delivered without TLS");
 	else if (m->policy.mode == MTASTS_MODE_NONE)
@@ -939,7 +943,7 @@ findings_mtasts(struct audit_result *r)
 		if (ok)
 			continue;
 		uncovered++;
-		f = add(r, "mta_sts", "mta_sts.mx", "tls.certificate",
+		f = add(r, "mta_sts", "mta_sts.mx", "auth.mta_sts",
 		    m->policy.mode == MTASTS_MODE_ENFORCE ? SEV_ERROR :
 		    SEV_WARNING, "MX %s is not in the MTA-STS policy%s",
 		    mx->host[i].host, m->policy.mode == MTASTS_MODE_ENFORCE ?
@@ -974,12 +978,12 @@ findings_tlsrpt(struct audit_result *r)
 		return;
 	}
 	if (t->nrecords > 1)
-		add(r, "tls_rpt", "tls_rpt.record", "tls.unavailable",
+		add(r, "tls_rpt", "tls_rpt.record", "auth.tls_rpt",
 		    SEV_ERROR, "%d v=TLSRPTv1 records at _smtp._tls.%s: "
 		    "reporters ignore them (RFC 8460 3)", t->nrecords,
 		    r->domain);
 	for (i = 0; i < t->rec.nnote; i++)
-		add(r, "tls_rpt", "tls_rpt.record", "tls.unavailable",
+		add(r, "tls_rpt", "tls_rpt.record", "auth.tls_rpt",
 		    t->rec.note[i].sev, "_smtp._tls.%s: %s", r->domain,
 		    t->rec.note[i].text);
 	if (t->rec.valid && t->nrecords == 1)
@@ -1072,12 +1076,12 @@ findings_dkim(struct audit_result *r)
 		if (!k->found)
 			continue;
 		if (k->nrecords > 1)
-			add(r, "dkim", "dkim.multiple", "smtp.unauthenticated",
+			add(r, "dkim", "dkim.multiple", "auth.dkim",
 			    SEV_ERROR, "%d key records at %s._domainkey.%s: "
 			    "verifiers may pick either", k->nrecords,
 			    k->selector, r->domain);
 		if (k->error != NULL) {
-			f = add(r, "dkim", "dkim.syntax", "smtp.unauthenticated",
+			f = add(r, "dkim", "dkim.syntax", "auth.dkim",
 			    SEV_ERROR, "the DKIM key at %s._domainkey.%s is "
 			    "broken: %s; signatures with s=%s fail", k->selector,
 			    r->domain, k->error, k->selector);
@@ -1085,7 +1089,7 @@ findings_dkim(struct audit_result *r)
 			continue;
 		}
 		if (k->revoked) {
-			f = add(r, "dkim", "dkim.revoked", "smtp.unauthenticated",
+			f = add(r, "dkim", "dkim.revoked", "auth.dkim",
 			    SEV_WARNING, "selector %s is revoked (empty p=): "
 			    "mail still signed with it fails DKIM", k->selector);
 			finding_evidence(f, "record: %s", k->record);
@@ -1095,14 +1099,14 @@ findings_dkim(struct audit_result *r)
 			continue;
 		}
 		if (!k->ed25519 && k->bits < 1024) {
-			f = add(r, "dkim", "dkim.key_size", "smtp.unauthenticated",
+			f = add(r, "dkim", "dkim.key_size", "auth.dkim",
 			    SEV_ERROR, "selector %s: RSA %d-bit key: verifiers "
 			    "treat keys under 1024 bits as no signature (RFC 8301 "
 			    "3.2)", k->selector, k->bits);
 			f->remedy_first = xasprintf("Generate a 2048-bit key "
 			    "and publish it under a new selector");
 		} else if (!k->ed25519 && k->bits < 2048) {
-			f = add(r, "dkim", "dkim.key_size", "smtp.unauthenticated",
+			f = add(r, "dkim", "dkim.key_size", "auth.dkim",
 			    SEV_WARNING, "selector %s: RSA %d-bit key: RFC 8301 "
 			    "asks for 2048 bits; some receivers already distrust "
 			    "1024", k->selector, k->bits);
@@ -1118,7 +1122,7 @@ findings_dkim(struct audit_result *r)
 				    k->bits);
 		}
 		if (k->testing) {
-			f = add(r, "dkim", "dkim.testing", "smtp.unauthenticated",
+			f = add(r, "dkim", "dkim.testing", "auth.dkim",
 			    SEV_WARNING, "selector %s has t=y (testing): "
 			    "verifiers may treat its signatures as unsigned "
 			    "(RFC 6376 3.6.1)", k->selector);
@@ -1127,7 +1131,7 @@ findings_dkim(struct audit_result *r)
 		}
 	}
 	if (d->nfound == 0) {
-		f = add(r, "dkim", "dkim.none", "smtp.unauthenticated",
+		f = add(r, "dkim", "dkim.none", "auth.dkim",
 		    SEV_WARNING, "no DKIM key found among %d selectors tried "
 		    "(a selector can only be known from a signed message: use "
 		    "--selector)", d->ntried);
@@ -1182,7 +1186,7 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 		    "means nothing without DNSSEC (give --trust-anchor to "
 		    "check)", h->ntlsa, h->ntlsa == 1 ? "" : "s", h->host);
 	} else if (h->sec_tlsa == DNS_SEC_INSECURE) {
-		f = add(r, "dane", "dane.dnssec", "tls.certificate",
+		f = add(r, "dane", "dane.dnssec", "auth.dane",
 		    SEV_WARNING, "the TLSA records at _25._tcp.%s are in an "
 		    "unsigned zone (DNSSEC insecure): senders ignore them "
 		    "(RFC 7672 2.2)", h->host);
@@ -1199,7 +1203,7 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 
 		dane_format(&dt, 8, rec, sizeof(rec));
 		if (t->usage <= 1) {
-			f = add(r, "dane", "dane.usage", "tls.certificate",
+			f = add(r, "dane", "dane.usage", "auth.dane",
 			    SEV_WARNING, "TLSA %s for %s uses %s: RFC 7672 "
 			    "3.1.3 says SMTP senders treat usages 0 and 1 as "
 			    "unusable", rec, h->host, dane_usage_name(t->usage));
@@ -1208,7 +1212,7 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 			continue;
 		}
 		if (t->usage > 3 || t->selector > 1 || t->mtype > 2) {
-			add(r, "dane", "dane.usage", "tls.certificate",
+			add(r, "dane", "dane.usage", "auth.dane",
 			    SEV_WARNING, "TLSA %s for %s has parameters RFC "
 			    "6698 does not define: senders ignore it", rec,
 			    h->host);
@@ -1230,7 +1234,7 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 		return;
 	}
 	if (usable == 0) {
-		add(r, "dane", "dane.match", "tls.certificate", SEV_WARNING,
+		add(r, "dane", "dane.match", "auth.dane", SEV_WARNING,
 		    "none of the TLSA records of %s is usable for SMTP: "
 		    "senders fall back to unauthenticated TLS", h->host);
 		return;
@@ -1247,7 +1251,7 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 		finding_evidence(f, "leaf: %s", pr->leaf_subject);
 		return;
 	}
-	f = add(r, "dane", "dane.match", "tls.certificate", SEV_ERROR, "the "
+	f = add(r, "dane", "dane.match", "auth.dane", SEV_ERROR, "the "
 	    "certificate of %s matches none of its %d TLSA record%s: DANE "
 	    "senders will not deliver to it", h->host, h->ntlsa, h->ntlsa == 1 ?
 	    "" : "s");

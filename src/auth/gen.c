@@ -24,8 +24,13 @@
 #include "core/buf.h"
 #include "core/mem.h"
 
-#define CAUSE_AUTH	"smtp.unauthenticated"
-#define CAUSE_TLS	"tls.certificate"
+#define CAUSE_SPF	"auth.spf"
+#define CAUSE_DMARC	"auth.dmarc"
+#define CAUSE_STS	"auth.mta_sts"
+#define CAUSE_TLSRPT	"auth.tls_rpt"
+#define CAUSE_DANE	"auth.dane"
+/* A property of the certificate itself, not of the record made from it. */
+#define CAUSE_CERT	"tls.certificate"
 
 void
 gen_note(struct gen_out *o, enum severity sev, const char *cause,
@@ -137,6 +142,19 @@ gen_zone_line(const struct gen_out *o)
 	return buf_steal(&b);
 }
 
+/* The cause of a note about the record being made, by its kind. */
+static const char *
+kind_cause(const struct gen_out *o)
+{
+	if (o->kind != NULL && strcmp(o->kind, "dmarc") == 0)
+		return CAUSE_DMARC;
+	if (o->kind != NULL && strcmp(o->kind, "mta-sts") == 0)
+		return CAUSE_STS;
+	if (o->kind != NULL && strcmp(o->kind, "tls-rpt") == 0)
+		return CAUSE_TLSRPT;
+	return CAUSE_SPF;
+}
+
 /* Sets the record and its pieces; an error note when it cannot be split
  * (more than GEN_STRINGS_MAX pieces is far past any limit anyway). */
 static void
@@ -149,8 +167,8 @@ set_txt(struct gen_out *o, char *rec)
 	n = gen_split(rec, o->string, GEN_STRINGS_MAX);
 	if (n < 0) {
 		o->nstring = 0;
-		gen_note(o, SEV_ERROR, CAUSE_AUTH, "the record needs more than "
-		    "%d strings of 255 bytes", GEN_STRINGS_MAX);
+		gen_note(o, SEV_ERROR, kind_cause(o), "the record needs more "
+		    "than %d strings of 255 bytes", GEN_STRINGS_MAX);
 	} else
 		o->nstring = n;
 }
@@ -218,32 +236,32 @@ gen_spf(const struct gen_spf_params *p, struct gen_out *o)
 	set_txt(o, buf_steal(&b));
 
 	if (spf_record_parse(o->record, strlen(o->record), &r, reason) < 0)
-		gen_note(o, SEV_ERROR, CAUSE_AUTH, "receivers would return "
+		gen_note(o, SEV_ERROR, CAUSE_SPF, "receivers would return "
 		    "permerror: %s", reason);
 	else
 		o->dns_terms = r->dns_terms;
 	spf_record_free(r);
 	sz = rdata_len(o);
 	if (sz > GEN_SPF_SIZE_MAX)
-		gen_note(o, SEV_WARNING, CAUSE_AUTH, "the TXT answer holds %zu "
+		gen_note(o, SEV_WARNING, CAUSE_SPF, "the TXT answer holds %zu "
 		    "bytes, over %d: with the question and other TXT records "
 		    "it may pass 512 bytes and need TCP (RFC 7208 3.4); move "
 		    "addresses into an include", sz, GEN_SPF_SIZE_MAX);
 	if (p->all == '+')
-		gen_note(o, SEV_ERROR, CAUSE_AUTH, "+all authorizes every host "
+		gen_note(o, SEV_ERROR, CAUSE_SPF, "+all authorizes every host "
 		    "on the Internet to send as this domain; end with -all or "
 		    "~all");
 	else if (p->all == '?')
-		gen_note(o, SEV_WARNING, CAUSE_AUTH, "?all makes no assertion "
+		gen_note(o, SEV_WARNING, CAUSE_SPF, "?all makes no assertion "
 		    "about unlisted hosts; -all or ~all protects the domain");
 	else if (p->all == 0)
-		gen_note(o, SEV_WARNING, CAUSE_AUTH, "no all mechanism: unlisted "
+		gen_note(o, SEV_WARNING, CAUSE_SPF, "no all mechanism: unlisted "
 		    "hosts get neutral (4.7); end with -all or ~all");
 	if (p->nip4 + p->nip6 + p->ninclude == 0 && !p->a && !p->mx)
-		gen_note(o, SEV_INFO, CAUSE_AUTH, "no host is authorized: "
+		gen_note(o, SEV_INFO, CAUSE_SPF, "no host is authorized: "
 		    "right only for a domain that sends no mail");
 	if (o->dns_terms > 10)
-		gen_note(o, SEV_ERROR, CAUSE_AUTH, "%d DNS-querying terms in "
+		gen_note(o, SEV_ERROR, CAUSE_SPF, "%d DNS-querying terms in "
 		    "the record itself, over the limit of 10 (RFC 7208 "
 		    "4.6.4)", o->dns_terms);
 	return 0;
@@ -291,23 +309,23 @@ gen_dmarc(const struct gen_dmarc_params *p, struct gen_out *o)
 
 	memset(&r, 0, sizeof(r));
 	if (dmarc_parse(o->record, strlen(o->record), &r) < 0 && r.nnote == 0)
-		gen_note(o, SEV_ERROR, CAUSE_AUTH, "receivers would ignore the "
+		gen_note(o, SEV_ERROR, CAUSE_DMARC, "receivers would ignore the "
 		    "record");
 	for (i = 0; i < r.nnote; i++)
 		if (r.note[i].sev != SEV_OK)
-			gen_note(o, r.note[i].sev, CAUSE_AUTH, "%s%s%s",
+			gen_note(o, r.note[i].sev, CAUSE_DMARC, "%s%s%s",
 			    r.note[i].tag[0] ? r.note[i].tag : "",
 			    r.note[i].tag[0] ? ": " : "", r.note[i].text);
 	if (r.valid && r.p == DMARC_P_NONE)
-		gen_note(o, SEV_WARNING, CAUSE_AUTH, "p=none only monitors: "
+		gen_note(o, SEV_WARNING, CAUSE_DMARC, "p=none only monitors: "
 		    "receivers still deliver mail that fails DMARC; move to "
 		    "quarantine, then reject, once the reports are clean");
 	if (r.valid && r.p != DMARC_P_NONE && r.pct < 100)
-		gen_note(o, SEV_INFO, CAUSE_AUTH, "pct=%d: the policy applies "
+		gen_note(o, SEV_INFO, CAUSE_DMARC, "pct=%d: the policy applies "
 		    "to %d%% of failing mail, the rest is treated one step "
 		    "softer", r.pct, r.pct);
 	if (p->nrua == 0)
-		gen_note(o, SEV_INFO, CAUSE_AUTH, "no rua=: nobody receives the "
+		gen_note(o, SEV_INFO, CAUSE_DMARC, "no rua=: nobody receives the "
 		    "aggregate reports that show who sends as the domain");
 	return 0;
 }
@@ -355,26 +373,26 @@ gen_sts(const struct gen_sts_params *p, struct gen_out *o)
 	mtasts_txt_parse(o->record, strlen(o->record), &tx);
 	for (i = 0; i < tx.nnote; i++)
 		if (tx.note[i].sev != SEV_OK)
-			gen_note(o, tx.note[i].sev, CAUSE_TLS, "TXT record: %s",
+			gen_note(o, tx.note[i].sev, CAUSE_STS, "TXT record: %s",
 			    tx.note[i].text);
 	memset(&pol, 0, sizeof(pol));
 	mtasts_policy_parse(o->policy, strlen(o->policy), &pol);
 	for (i = 0; i < pol.nnote; i++)
 		if (pol.note[i].sev != SEV_OK)
-			gen_note(o, pol.note[i].sev, CAUSE_TLS, "policy: %s",
+			gen_note(o, pol.note[i].sev, CAUSE_STS, "policy: %s",
 			    pol.note[i].text);
 	if (pol.valid && pol.mode == MTASTS_MODE_TESTING)
-		gen_note(o, SEV_INFO, CAUSE_TLS, "mode testing: senders report "
+		gen_note(o, SEV_INFO, CAUSE_STS, "mode testing: senders report "
 		    "failures (TLS-RPT) but still deliver; switch to enforce "
 		    "when the reports are clean");
 	if (pol.valid && pol.mode == MTASTS_MODE_NONE)
-		gen_note(o, SEV_INFO, CAUSE_TLS, "mode none withdraws the "
+		gen_note(o, SEV_INFO, CAUSE_STS, "mode none withdraws the "
 		    "policy: publish it until every cached copy has expired");
 	if (pol.valid && pol.mode == MTASTS_MODE_ENFORCE && max_age < 86400)
-		gen_note(o, SEV_WARNING, CAUSE_TLS, "max_age %ld: under a day, "
+		gen_note(o, SEV_WARNING, CAUSE_STS, "max_age %ld: under a day, "
 		    "senders refetch often and a downgrade between fetches is "
 		    "unprotected (RFC 8461 3.2 suggests weeks)", max_age);
-	gen_note(o, SEV_INFO, CAUSE_TLS, "serve the policy file at %s with "
+	gen_note(o, SEV_INFO, CAUSE_STS, "serve the policy file at %s with "
 	    "a certificate valid for mta-sts.%s, and change id= whenever it "
 	    "changes", o->policy_url, p->domain != NULL ? p->domain : "DOMAIN");
 	return 0;
@@ -399,11 +417,11 @@ gen_tlsrpt(const struct gen_tlsrpt_params *p, struct gen_out *o)
 	set_txt(o, buf_steal(&b));
 	memset(&r, 0, sizeof(r));
 	if (tlsrpt_parse(o->record, strlen(o->record), &r) < 0 && r.nnote == 0)
-		gen_note(o, SEV_ERROR, CAUSE_TLS, "reporters would ignore the "
+		gen_note(o, SEV_ERROR, CAUSE_TLSRPT, "reporters would ignore the "
 		    "record");
 	for (i = 0; i < r.nnote; i++)
 		if (r.note[i].sev != SEV_OK)
-			gen_note(o, r.note[i].sev, CAUSE_TLS, "%s",
+			gen_note(o, r.note[i].sev, CAUSE_TLSRPT, "%s",
 			    r.note[i].text);
 	return 0;
 }
@@ -471,12 +489,12 @@ gen_tlsa(const struct gen_tlsa_params *p, struct gen_out *o)
 		x = d2i_X509(NULL, &d, (long)p->der_len);
 	}
 	if (x == NULL && p->pem == NULL) {
-		gen_note(o, SEV_ERROR, CAUSE_TLS, "the server's certificate "
+		gen_note(o, SEV_ERROR, CAUSE_DANE, "the server's certificate "
 		    "cannot be read");
 		goto out;
 	}
 	if (x == NULL) {
-		gen_note(o, SEV_ERROR, CAUSE_TLS, "no PEM certificate (-----BEGIN "
+		gen_note(o, SEV_ERROR, CAUSE_DANE, "no PEM certificate (-----BEGIN "
 		    "CERTIFICATE-----) in the file");
 		goto out;
 	}
@@ -485,7 +503,7 @@ gen_tlsa(const struct gen_tlsa_params *p, struct gen_out *o)
 	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
 	if (len <= 0 || EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(),
 	    NULL) != 1) {
-		gen_note(o, SEV_ERROR, CAUSE_TLS, "cannot read the certificate's "
+		gen_note(o, SEV_ERROR, CAUSE_DANE, "cannot read the certificate's "
 		    "public key");
 		goto out;
 	}
@@ -496,21 +514,21 @@ gen_tlsa(const struct gen_tlsa_params *p, struct gen_out *o)
 		snprintf(host, sizeof(host), "%s", p->host);
 	else if (!cert_name(x, host, sizeof(host))) {
 		snprintf(host, sizeof(host), "HOST");
-		gen_note(o, SEV_WARNING, CAUSE_TLS, "the certificate names no "
+		gen_note(o, SEV_WARNING, CAUSE_DANE, "the certificate names no "
 		    "host: give --host with the MX host name");
 	}
 	snprintf(label, sizeof(label), "_%d._tcp", p->port > 0 ? p->port : 25);
 	o->name = owner(label, host);
 	if (X509_cmp_time(X509_get0_notAfter(x), &now) < 0)
-		gen_note(o, SEV_WARNING, CAUSE_TLS, "the certificate has expired: "
+		gen_note(o, SEV_WARNING, CAUSE_CERT, "the certificate has expired: "
 		    "DANE-EE ignores dates (RFC 7672 3.1.1), but senders without "
 		    "DANE will not trust it");
 	pk = X509_get0_pubkey(x);
 	if (pk != NULL && EVP_PKEY_base_id(pk) == EVP_PKEY_RSA &&
 	    EVP_PKEY_bits(pk) < 2048)
-		gen_note(o, SEV_WARNING, CAUSE_TLS, "RSA key of %d bits: use "
+		gen_note(o, SEV_WARNING, CAUSE_CERT, "RSA key of %d bits: use "
 		    "2048 or more", EVP_PKEY_bits(pk));
-	gen_note(o, SEV_INFO, CAUSE_TLS, "publish it in a DNSSEC-signed zone "
+	gen_note(o, SEV_INFO, CAUSE_DANE, "publish it in a DNSSEC-signed zone "
 	    "(without DNSSEC senders ignore TLSA), and publish the next key's "
 	    "record before a key change");
 	rc = 0;

@@ -443,7 +443,7 @@ verdict(const struct dkim_verify *v, struct finding *f)
 			first = r;
 	}
 	if (n == 0) {
-		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "DKIM none: "
+		finding_init(f, "auth.dkim", SEV_WARNING, "DKIM none: "
 		    "the message has no DKIM-Signature");
 		f->remedy_first = xstrdup("Sign outgoing mail with DKIM for "
 		    "the From domain (mxdoc dkim keygen, then sign in the MTA "
@@ -458,12 +458,12 @@ verdict(const struct dkim_verify *v, struct finding *f)
 		if (r->warning != NULL)
 			finding_evidence(f, "warning: %s", r->warning);
 	} else if (temp == n) {
-		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "DKIM "
+		finding_init(f, "dns.failure", SEV_WARNING, "DKIM "
 		    "temperror: no key could be fetched: %s", first->reason);
 		f->remedy_first = xstrdup("Check that the domain's name servers "
 		    "answer TXT queries for the key names below");
 	} else {
-		finding_init(f, "smtp.unauthenticated", SEV_ERROR, "DKIM fail: "
+		finding_init(f, "auth.dkim", SEV_ERROR, "DKIM fail: "
 		    "no signature verifies: %s", first->reason);
 		if (first->reason != NULL && strstr(first->reason, "key not "
 		    "found") != NULL)

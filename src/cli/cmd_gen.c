@@ -179,7 +179,7 @@ spf_budget(struct gen_out *out, const struct cli_globals *g,
 		/* A macro include depends on the client: its worst case
 		 * cannot be known before a message arrives. */
 		if (strchr(d, '%') != NULL || !spf_name_ok(d, true)) {
-			gen_note(out, SEV_INFO, "smtp.unauthenticated",
+			gen_note(out, SEV_INFO, "auth.spf",
 			    "include:%s depends on the message; its lookups are "
 			    "not counted", d);
 			continue;
@@ -199,7 +199,7 @@ spf_budget(struct gen_out *out, const struct cli_globals *g,
 		ref[i].i = i;
 		ev[i] = spf_eval_start(b->base, &sp, on_budget, &ref[i], &err);
 		if (ev[i] == NULL) {
-			gen_note(out, SEV_WARNING, "smtp.unauthenticated",
+			gen_note(out, SEV_WARNING, "auth.spf",
 			    "include:%s: %s", d, err ? err : "?");
 			free(err);
 			err = NULL;
@@ -229,12 +229,12 @@ spf_budget(struct gen_out *out, const struct cli_globals *g,
 		buf_printf(&ev_text, ", include:%s %d", out->include[i],
 		    o->lookups);
 		if (o->result == SPF_NONE)
-			gen_note(out, SEV_ERROR, "smtp.unauthenticated",
+			gen_note(out, SEV_ERROR, "auth.spf",
 			    "include:%s has no SPF record: receivers return "
 			    "permerror (RFC 7208 5.2)%s%s", out->include[i],
 			    o->reason ? ": " : "", o->reason ? o->reason : "");
 		else if (o->result == SPF_PERMERROR)
-			gen_note(out, SEV_ERROR, "smtp.unauthenticated",
+			gen_note(out, SEV_ERROR, "auth.spf",
 			    "include:%s gives permerror: %s", out->include[i],
 			    o->reason ? o->reason : "?");
 		else if (o->result == SPF_TEMPERROR)
@@ -243,18 +243,18 @@ spf_budget(struct gen_out *out, const struct cli_globals *g,
 			    out->include[i], o->reason ? o->reason : "?");
 	}
 	if (b->lookups > SPF_LOOKUP_LIMIT)
-		gen_note(out, SEV_ERROR, "smtp.unauthenticated", "%d "
+		gen_note(out, SEV_ERROR, "auth.spf", "%d "
 		    "DNS-querying terms in the worst case, over the limit of %d "
 		    "(RFC 7208 4.6.4), so receivers can return permerror (%s); "
 		    "replace includes by the ip4:/ip6: terms they list",
 		    b->lookups, SPF_LOOKUP_LIMIT,
 		    buf_cstr(&ev_text));
 	else
-		gen_note(out, SEV_INFO, "smtp.unauthenticated", "%d of %d "
+		gen_note(out, SEV_INFO, "auth.spf", "%d of %d "
 		    "DNS-querying terms in the worst case (%s)", b->lookups,
 		    SPF_LOOKUP_LIMIT, buf_cstr(&ev_text));
 	if (voids > SPF_VOID_LIMIT)
-		gen_note(out, SEV_ERROR, "smtp.unauthenticated", "%d void "
+		gen_note(out, SEV_ERROR, "auth.spf", "%d void "
 		    "lookups (names with no answer) through the includes in "
 		    "the worst case, over the limit of %d (RFC 7208 4.6.4)",
 		    voids, SPF_VOID_LIMIT);

@@ -63,14 +63,14 @@ verdict(const struct spf_outcome *o, struct finding *f)
 		    "send its mail", d, ip);
 		break;
 	case SPF_FAIL:
-		finding_init(f, "smtp.unauthenticated", SEV_ERROR, "SPF fail: %s "
+		finding_init(f, "auth.spf", SEV_ERROR, "SPF fail: %s "
 		    "does not authorize %s; receivers may reject its mail", d, ip);
 		f->remedy_first = xasprintf("Send %s's mail through a host its "
 		    "SPF record lists, or add %s%s to the record", d,
 		    strchr(ip, ':') ? "ip6:" : "ip4:", ip);
 		break;
 	case SPF_SOFTFAIL:
-		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "SPF "
+		finding_init(f, "auth.spf", SEV_WARNING, "SPF "
 		    "softfail: %s says %s is probably not allowed; mail is "
 		    "likely marked as spam", d, ip);
 		f->remedy_first = xasprintf("Add %s%s to %s's SPF record if "
@@ -78,19 +78,19 @@ verdict(const struct spf_outcome *o, struct finding *f)
 		    "ip4:", ip, d);
 		break;
 	case SPF_NEUTRAL:
-		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "SPF "
+		finding_init(f, "auth.spf", SEV_WARNING, "SPF "
 		    "neutral: %s makes no assertion about %s", d, ip);
 		f->remedy_first = xasprintf("List this host in %s's SPF record "
 		    "and end it with -all or ~all", d);
 		break;
 	case SPF_NONE:
-		finding_init(f, "smtp.unauthenticated", SEV_WARNING, "SPF none: "
+		finding_init(f, "auth.spf", SEV_WARNING, "SPF none: "
 		    "%s: %s", d, o->reason ? o->reason : "no SPF record");
 		f->remedy_first = xasprintf("Publish one TXT record at %s: "
 		    "\"v=spf1 <the hosts that send its mail> -all\"", d);
 		break;
 	case SPF_PERMERROR:
-		finding_init(f, "smtp.unauthenticated", SEV_ERROR, "SPF "
+		finding_init(f, "auth.spf", SEV_ERROR, "SPF "
 		    "permerror: %s's SPF record cannot be evaluated: %s", d,
 		    o->reason ? o->reason : "?");
 		f->remedy_first = xasprintf("Fix the record (RFC 7208): %s",

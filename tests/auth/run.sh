@@ -342,7 +342,7 @@ expect budget.test "verdict error" '.verdict.severity == "error"'
 
 # plusall.test
 has plusall.test spf.all error "\\\\+all"
-expect plusall.test "verdict error" '.verdict.severity == "error" and .verdict.cause == "smtp.unauthenticated"'
+expect plusall.test "verdict error" '.verdict.severity == "error" and .verdict.cause == "auth.spf"'
 
 # sts.test: backup.other.test is not in the enforce policy.
 has sts.test mta_sts.mx error "backup.other.test"
@@ -361,7 +361,8 @@ has nullmx.test spf.none error
 
 # nocert.test: the policy host's certificate names other hosts.
 has nocert.test mta_sts.fetch error
-expect nocert.test "certificate cause" '[.findings[] | select(.check == "mta_sts.fetch" and .cause == "tls.certificate")] | length == 1'
+expect nocert.test "certificate cause" '[.findings[] | select(.check == "mta_sts.fetch" and .cause == "auth.mta_sts")] | length == 1'
+expect nocert.test "certificate remedy first" '[.findings[] | select(.check == "mta_sts.fetch") | .remedy[0] | test("certificate valid for mta-sts[.]nocert[.]test")] == [true]'
 
 # DKIM: good.test has a 2048-bit RSA key and an Ed25519 one.
 has good.test dkim.key ok "google: RSA 2048-bit"
@@ -388,7 +389,7 @@ has dane.test dane.dnssec info "not DNSSEC-validated"
 expect dane.test "probe facts" '.dane.hosts[0].probe.tls == true and .dane.hosts[0].probe.chain_length == 2 and .dane.hosts[0].tlsa[0].match == "match" and .dane.hosts[0].tlsa[0].chain_depth == 0 and .dane.hosts[0].dnssec == "unchecked"'
 rc dane.test 0
 has danebad.test dane.match error "matches none of its 1 TLSA record: DANE senders will not deliver"
-expect danebad.test "no match in JSON" '.dane.hosts[0].tlsa[0].match == "no_match" and .verdict.cause == "tls.certificate"'
+expect danebad.test "no match in JSON" '.dane.hosts[0].tlsa[0].match == "no_match" and .verdict.cause == "auth.dane"'
 rc danebad.test 1
 has daneta.test dane.match ok "DANE-TA, chain element 1"
 has daneta.test dane.usage warning "PKIX-EE"

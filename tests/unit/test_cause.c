@@ -49,6 +49,12 @@ static const struct {
 	{ "smtp.permanent", CAT_SERVER, 0 },
 	{ "local.resource", CAT_LOCAL, 1 },
 	{ "local.config", CAT_LOCAL, 0 },
+	{ "auth.spf", CAT_SENDER, 0 },
+	{ "auth.dkim", CAT_SENDER, 0 },
+	{ "auth.dmarc", CAT_SENDER, 0 },
+	{ "auth.mta_sts", CAT_TLS, 0 },
+	{ "auth.tls_rpt", CAT_TLS, 0 },
+	{ "auth.dane", CAT_TLS, 0 },
 };
 #define NDESIGN (sizeof(design) / sizeof(design[0]))
 
@@ -134,6 +140,16 @@ test_remedy_content(void)
 		{ "tls.unavailable", "smtp_tls_security_level", 1 },
 		{ "smtp.auth_failed", "smtp_sasl_password_maps", 1 },
 		{ "dns.failure", "resolv.conf", 0 },
+		{ "auth.spf", "v=spf1", 1 },
+		{ "auth.spf", "10 DNS-querying terms", 0 },
+		{ "auth.dkim", "_domainkey", 1 },
+		{ "auth.dmarc", "_dmarc.", 1 },
+		{ "auth.dmarc", "p=reject", 0 },
+		{ "auth.mta_sts", "_mta-sts.", 1 },
+		{ "auth.mta_sts", "mx:", 0 },
+		{ "auth.tls_rpt", "_smtp._tls.", 1 },
+		{ "auth.dane", "3 1 1", 1 },
+		{ "auth.dane", "DNSSEC", 0 },
 	};
 	const struct cause *c;
 	size_t i, k;

@@ -17,6 +17,18 @@ has_note(const struct gen_out *o, enum severity sev, const char *text)
 	return 0;
 }
 
+/* The cause of the first note whose text holds text, or "". */
+static const char *
+note_cause(const struct gen_out *o, const char *text)
+{
+	int i;
+
+	for (i = 0; i < o->nnote; i++)
+		if (strstr(o->note[i].text, text) && o->note[i].cause != NULL)
+			return o->note[i].cause;
+	return "";
+}
+
 /* A self-signed certificate for mx1.example.com (RSA 2048, valid to 2036);
  * its SPKI's SHA-256 was computed with `openssl pkey -pubin -outform DER |
  * sha256sum`. */
@@ -306,6 +318,9 @@ test_tlsrpt(void)
 	gen_tlsrpt(&p, &o);
 	CHECK_STR(o.name, "_smtp._tls.example.com.");
 	CHECK_INT(gen_worst(&o), SEV_ERROR);
+	CHECK(o.nnote > 0);
+	if (o.nnote > 0)
+		CHECK_STR(o.note[0].cause, "auth.tls_rpt");
 	gen_out_release(&o);
 }
 
@@ -339,6 +354,10 @@ test_tlsa(void)
 	gen_tlsa(&p, &o);
 	CHECK_STR(o.name, "_587._tcp.mail.example.org.");
 	CHECK(has_note(&o, SEV_WARNING, "expired"));
+	/* The certificate's own dates are a certificate problem; the
+	 * advice about the record is DANE's. */
+	CHECK_STR(note_cause(&o, "expired"), "tls.certificate");
+	CHECK_STR(note_cause(&o, "DNSSEC-signed zone"), "auth.dane");
 	gen_out_release(&o);
 
 	/* Not a certificate. */
@@ -346,6 +365,43 @@ test_tlsa(void)
 	p.pem_len = strlen(p.pem);
 	CHECK_INT(gen_tlsa(&p, &o), -1);
 	CHECK(has_note(&o, SEV_ERROR, "no PEM certificate"));
+	CHECK_STR(note_cause(&o, "no PEM certificate"), "auth.dane");
+	gen_out_release(&o);
+}
+
+/* Each record's notes carry the cause of its own record family, not a
+ * delivery cause. */
+static void
+test_causes(void)
+{
+	static struct gen_spf_params sp;
+	static struct gen_dmarc_params dp;
+	static struct gen_sts_params tp;
+	static struct gen_out o;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.all = '+';
+	gen_spf(&sp, &o);
+	CHECK_STR(note_cause(&o, "+all"), "auth.spf");
+	gen_out_release(&o);
+
+	memset(&dp, 0, sizeof(dp));
+	dp.policy = "none";
+	dp.pct = -1;
+	gen_dmarc(&dp, &o);
+	CHECK_STR(note_cause(&o, "p=none"), "auth.dmarc");
+	CHECK_STR(note_cause(&o, "no rua="), "auth.dmarc");
+	gen_out_release(&o);
+
+	memset(&tp, 0, sizeof(tp));
+	tp.domain = "example.com";
+	tp.mode = "testing";
+	tp.mx[tp.nmx++] = "mail.example.com";
+	tp.max_age = -1;
+	tp.id = "20260101000000Z";
+	gen_sts(&tp, &o);
+	CHECK_STR(note_cause(&o, "mode testing"), "auth.mta_sts");
+	CHECK_STR(note_cause(&o, "serve the policy"), "auth.mta_sts");
 	gen_out_release(&o);
 }
 
@@ -358,4 +414,5 @@ run_tests(void)
 	test_sts();
 	test_tlsrpt();
 	test_tlsa();
+	test_causes();
 }
