@@ -127,16 +127,17 @@ token_end(const char *p, size_t lim)
 /* Reads "PROGRAM[PID]: " or "PROGRAM: " at p; returns the message offset
  * or 0 when p holds no such token. */
 static size_t
-program_token(const char *p, size_t n, struct sv *prog)
+program_token_at(const char *p, size_t n, struct sv *prog, size_t *stop)
 {
 	size_t i = token_end(p, n < 128 ? n : 128);
 
+	*stop = i;
 	if (i == n || i == 128)
 		return 0;
 	if (p[i] == '[') {
-		size_t j = i + 1;
+		size_t j = i + 1, lim = n < i + 24 ? n : i + 24;
 
-		while (j < n && j < i + 24 && p[j] >= '0' && p[j] <= '9')
+		while (j < lim && (unsigned char)(p[j] - '0') < 10)
 			j++;
 		if (j + 1 < n && p[j] == ']' && p[j + 1] == ':' && i > 0) {
 			*prog = sv_make(p, i);
@@ -151,6 +152,14 @@ program_token(const char *p, size_t n, struct sv *prog)
 		return i + 1 < n ? i + 2 : i + 1;
 	}
 	return 0;
+}
+
+static size_t
+program_token(const char *p, size_t n, struct sv *prog)
+{
+	size_t stop;
+
+	return program_token_at(p, n, prog, &stop);
 }
 
 static bool
@@ -210,10 +219,9 @@ dispatch(struct sv prog, const char *m, size_t n, struct logtime *t,
 
 	if (LOGS_STARTS_CI(prog, "postfix")) {
 		/* "postfix/smtp", "postfix-out/lmtp", "postfix/relay/smtp" */
-		while ((sl = base.n ? memchr(base.p, '/', base.n) : NULL) != NULL) {
-			base.n -= (size_t)(sl + 1 - base.p);
-			base.p = sl + 1;
-		}
+		for (sl = prog.p + prog.n; sl > prog.p && sl[-1] != '/'; sl--)
+			;
+		base = sv_make(sl, (size_t)(prog.p + prog.n - sl));
 		ev->dialect = LOG_D_POSTFIX;
 		logs_postfix_parse(base, m, n, ev);
 	} else if (LOGS_EQ_CI(prog, "sendmail") || LOGS_EQ_CI(prog, "sm-mta") ||
@@ -247,7 +255,7 @@ logline_parse(struct logtime *t, const char *line, size_t n,
     struct log_event *ev)
 {
 	const char *p = line, *sp;
-	size_t k, rest;
+	size_t k, rest, stop;
 	struct sv prog;
 	int64_t us;
 	bool iso_space;
@@ -295,8 +303,12 @@ logline_parse(struct logtime *t, const char *line, size_t n,
 		}
 	}
 	/* HOST PROGRAM[PID]: or PROGRAM[PID]: */
-	if ((k = program_token(p, n, &prog)) == 0) {
-		sp = n ? memchr(p, ' ', n) : NULL;
+	if ((k = program_token_at(p, n, &prog, &stop)) == 0) {
+		/* The scan stopped at the first space, or before it. */
+		if (stop < n && p[stop] == ' ')
+			sp = p + stop;
+		else
+			sp = n ? memchr(p, ' ', n) : NULL;
 		if (sp == NULL) {
 			ev->kind = LOG_EV_UNPARSED;
 			ev->reason = "no program name";
