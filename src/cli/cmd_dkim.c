@@ -28,7 +28,7 @@
 
 enum {
 	OPT_DOMAIN = OPT_FIRST_LOCAL, OPT_SELECTOR, OPT_TYPE, OPT_BITS,
-	OPT_OUT, OPT_KEY, OPT_HEADERS, OPT_CANON, OPT_NOW,
+	OPT_OUT, OPT_KEY, OPT_HEADERS, OPT_CANON, OPT_NOW, OPT_OUT_DIR,
 };
 
 /* The header section mxdoc holds in memory; the body is streamed. */
@@ -44,8 +44,12 @@ static const char help[] =
 "  sign --domain D --selector S --key FILE [FILE]\n"
 "                         sign a message (stdin by default) and write it,\n"
 "                         signed, to stdout\n"
-"  verify [FILE]          verify every DKIM-Signature of a message (stdin by\n"
-"                         default), fetching the keys from DNS\n"
+"  sign ... --out-dir DIR FILE...\n"
+"                         sign each FILE into DIR under its own name\n"
+"  verify [FILE...]       verify every DKIM-Signature of a message (stdin by\n"
+"                         default), fetching the keys from DNS; several\n"
+"                         files: a block each (--json: JSON Lines), every\n"
+"                         key asked of DNS once\n"
 "Options:\n"
 "  --domain D             the signing domain (d=)\n"
 "  --selector S           the selector (s=)\n"
@@ -53,6 +57,8 @@ static const char help[] =
 "  --bits N               RSA key size for keygen (default 2048; 1024-4096)\n"
 "  --out FILE             where keygen writes the private key (default\n"
 "                         S._domainkey.D.pem)\n"
+"  --out-dir DIR          where sign writes the signed messages, each under\n"
+"                         its file name (never over the message itself)\n"
 "  --key FILE             the private key (PEM) sign uses; its type picks\n"
 "                         rsa-sha256 or ed25519-sha256\n"
 "  --headers LIST         header fields to sign, ':' or ',' separated\n"
@@ -66,9 +72,13 @@ static const char help[] =
 
 extern const struct cmd_entry cmd_dkim_entry;
 
+/* verify over several files: the file of the JSON line being written
+ * (the document is then compact, one per line). */
+static const char *json_file;
+
 struct opts {
 	const char	*domain, *selector, *type, *out, *key, *headers;
-	const char	*canon;
+	const char	*canon, *out_dir;
 	long		 bits;
 	int64_t		 now;
 };
@@ -511,9 +521,13 @@ render_json(const struct dkim_verify *v, const struct finding *f)
 
 	buf_init(&out, BUF_UNBOUNDED);
 	w = jw_new(&out);
+	if (json_file != NULL)
+		jw_compact(w);
 	jw_obj_begin(w, NULL);
 	jw_str(w, "mxdoc_version", MXDOC_VERSION);
 	jw_str(w, "command", "dkim verify");
+	if (json_file != NULL)
+		jw_str(w, "file", json_file);
 	jw_arr_begin(w, "signatures");
 	for (i = 0; i < dkim_verify_count(v); i++) {
 		const struct dkim_sigresult *r = dkim_verify_result(v, i);
@@ -541,6 +555,8 @@ render_json(const struct dkim_verify *v, const struct finding *f)
 	jw_arr_end(w);
 	finding_json(w, "verdict", f);
 	jw_obj_end(w);
+	if (json_file != NULL)
+		buf_puts(&out, "\n");
 	fwrite(out.data, 1, out.len, stdout);
 	jw_free(w);
 	buf_release(&out);
@@ -708,6 +724,355 @@ out:
 	return rc;
 }
 
+/* ---- several messages in one run ---------------------------------------- */
+
+/* The exit status of a run over several messages: the worst one. */
+static int
+worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* --json over several files: one compact line for a file that could not
+ * be read as a message. */
+static void
+json_file_error(const char *file, const char *err)
+{
+	struct buf out;
+	struct jw *w;
+
+	buf_init(&out, BUF_UNBOUNDED);
+	w = jw_new(&out);
+	jw_compact(w);
+	jw_obj_begin(w, NULL);
+	jw_str(w, "mxdoc_version", MXDOC_VERSION);
+	jw_str(w, "command", "dkim verify");
+	jw_str(w, "file", file);
+	jw_str(w, "error", err);
+	jw_obj_end(w);
+	buf_puts(&out, "\n");
+	fwrite(out.data, 1, out.len, stdout);
+	jw_free(w);
+	buf_release(&out);
+}
+
+/* Verifies one message on the shared loop and resolver and prints its
+ * block (or JSON line). Returns its exit status. */
+static int
+verify_one(const struct opts *o, const char *path, struct event_base *base,
+    struct dns *dns, struct cli_globals *g)
+{
+	struct msg_in m;
+	struct dkim_verify *v = NULL;
+	struct vrun r = { base, false };
+	struct finding f;
+	const char *err = NULL, *what = "";
+	char chunk[CHUNK];
+	size_t n;
+	int i, rc = EXIT_USAGE;
+
+	memset(&m, 0, sizeof(m));
+	m.f = fopen(path, "rb");
+	if (m.f == NULL) {
+		err = strerror(errno);
+		goto bad;
+	}
+	if (read_header(&m, &err) < 0)
+		goto bad;
+	v = dkim_verify_new(m.head.data, m.hdr_len, o->now >= 0 ? o->now :
+	    mtime_wall_us() / 1000000, &err);
+	if (v == NULL) {
+		what = "not a message: ";
+		goto bad;
+	}
+	dkim_verify_body(v, m.head.data + m.body_at, m.head.len - m.body_at);
+	while (!m.eof && (n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
+		dkim_verify_body(v, chunk, n);
+	rc = EXIT_INTERNAL;
+	if (dkim_verify_keys(v, base, dns, on_verified, &r) < 0)
+		goto out;
+	if (!r.done)
+		event_base_dispatch(base);
+	if (!r.done) {
+		fprintf(stderr, "mxdoc dkim verify: %s: the key lookups did "
+		    "not finish\n", path);
+		goto out;
+	}
+	verdict(v, &f);
+	json_file = path;
+	if (g->json)
+		render_json(v, &f);
+	else {
+		printf("%s==> %s%s\n", tc(TC_BOLD), path, tc(TC_RESET));
+		render_text(v, &f, g);
+	}
+	json_file = NULL;
+	finding_release(&f);
+	rc = EXIT_PROBLEM;
+	for (i = 0; i < dkim_verify_count(v); i++)
+		if (dkim_verify_result(v, i)->result == DKIM_PASS)
+			rc = EXIT_OK;
+	goto out;
+bad:
+	fprintf(stderr, "mxdoc dkim verify: %s: %s%s\n", path, what, err);
+	if (g->json)
+		json_file_error(path, err);
+	else
+		printf("%s==> %s%s\nERROR    %s\n", tc(TC_BOLD), path,
+		    tc(TC_RESET), err);
+out:
+	dkim_verify_free(v);
+	buf_release(&m.head);
+	if (m.f != NULL)
+		fclose(m.f);
+	return rc;
+}
+
+/* `dkim verify FILE FILE...`: one loop and one resolver for all, so each
+ * key is asked of DNS once and then answered from the resolver's cache. */
+static int
+run_verify_many(const struct opts *o, char **files, int nfile,
+    struct cli_globals *g)
+{
+	struct event_base *base;
+	struct dns_params dp;
+	struct dns *dns;
+	char *derr = NULL;
+	int i, rc = EXIT_OK;
+
+	for (i = 0; i < nfile; i++)
+		if (strcmp(files[i], "-") == 0)
+			return cli_usage_error("dkim", "verify reads stdin only "
+			    "as its one message");
+	text_color_init(g->color);
+	base = event_base_new();
+	if (base == NULL)
+		return EXIT_INTERNAL;
+	memset(&dp, 0, sizeof(dp));
+	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
+	dp.trust_anchor = g->trust_anchor;
+	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
+	dns = dns_new(base, &dp, &derr);
+	if (dns == NULL) {
+		fprintf(stderr, "mxdoc dkim verify: DNS: %s\n", derr ? derr :
+		    "?");
+		free(derr);
+		event_base_free(base);
+		return EXIT_INTERNAL;
+	}
+	for (i = 0; i < nfile; i++) {
+		if (i > 0 && !g->json)
+			printf("\n");
+		rc = worse(rc, verify_one(o, files[i], base, dns, g));
+	}
+	if (fflush(stdout) != 0)
+		rc = EXIT_INTERNAL;
+	dns_free(dns);
+	event_base_free(base);
+	return rc;
+}
+
+/* What signing several messages shares: the key, read once. */
+struct signer {
+	struct dkim_sign_params	 sp;
+	EVP_PKEY		*key;
+	char			**names;
+	int			 nnames;
+};
+
+static void
+signer_release(struct signer *s)
+{
+	int i;
+
+	for (i = 0; i < s->nnames; i++)
+		free(s->names[i]);
+	free(s->names);
+	EVP_PKEY_free(s->key);
+}
+
+static int
+signer_init(const struct opts *o, struct signer *s)
+{
+	FILE *kf;
+
+	memset(s, 0, sizeof(*s));
+	s->sp.hcanon = s->sp.bcanon = DKIM_CANON_RELAXED;
+	if (o->canon != NULL && parse_canon_opt(o->canon, &s->sp.hcanon,
+	    &s->sp.bcanon) < 0)
+		return cli_usage_error("dkim", "--canon is simple or relaxed, "
+		    "or HEADER/BODY such as relaxed/simple");
+	if (o->key == NULL)
+		return cli_usage_error("dkim", "sign needs --key FILE");
+	kf = fopen(o->key, "r");
+	if (kf == NULL)
+		return cli_usage_error("dkim", "%s: %s", o->key, strerror(errno));
+	s->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
+	fclose(kf);
+	if (s->key == NULL || dkim_key_alg(s->key) == NULL)
+		return cli_usage_error("dkim", "%s: not an RSA or Ed25519 "
+		    "private key in PEM", o->key);
+	if (EVP_PKEY_get_base_id(s->key) == EVP_PKEY_RSA &&
+	    EVP_PKEY_get_bits(s->key) < 1024)
+		return cli_usage_error("dkim", "%s: RSA keys under 1024 bits "
+		    "fail everywhere (RFC 8301)", o->key);
+	if (o->headers != NULL) {
+		s->nnames = split_headers(o->headers, &s->names);
+		s->sp.headers = (const char *const *)s->names;
+	}
+	s->sp.domain = o->domain;
+	s->sp.selector = o->selector;
+	s->sp.key = s->key;
+	s->sp.now = o->now >= 0 ? o->now : mtime_wall_us() / 1000000;
+	return EXIT_OK;
+}
+
+/* Signs the regular file path into out. Returns an exit status. */
+static int
+sign_file(const struct signer *s, const char *path, FILE *in, FILE *out)
+{
+	struct msg_in m;
+	struct dkim_hdrs hdrs;
+	struct dkim_body *body = NULL;
+	struct buf sig;
+	unsigned char bh[64];
+	size_t bhlen, n, i;
+	char chunk[CHUNK];
+	const char *err = NULL;
+	int rc = EXIT_USAGE;
+
+	memset(&m, 0, sizeof(m));
+	memset(&hdrs, 0, sizeof(hdrs));
+	buf_init(&sig, 1 << 20);
+	m.f = in;
+	if (read_header(&m, &err) < 0 ||
+	    dkim_hdrs_parse(m.head.data, m.hdr_len, &hdrs, &err) < 0) {
+		fprintf(stderr, "mxdoc dkim sign: %s: %s\n", path, err);
+		goto out;
+	}
+	body = dkim_body_new(s->sp.bcanon, "sha256", -1);
+	dkim_body_update(body, m.head.data + m.body_at,
+	    m.head.len - m.body_at);
+	while (!m.eof && (n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
+		dkim_body_update(body, chunk, n);
+	bhlen = dkim_body_final(body, bh, NULL);
+	if (dkim_sign(&s->sp, &hdrs, bh, bhlen, &sig, &err) < 0) {
+		fprintf(stderr, "mxdoc dkim sign: %s: %s\n", path, err);
+		goto out;
+	}
+	rc = EXIT_INTERNAL;
+	/* The new field keeps the message's own line ends. */
+	if (memmem(m.head.data, m.hdr_len, "\r\n", 2) == NULL &&
+	    m.hdr_len > 0) {
+		for (i = 0; i < sig.len; i++)
+			if (sig.data[i] != '\r')
+				putc(sig.data[i], out);
+	} else
+		fwrite(sig.data, 1, sig.len, out);
+	if (fseeko(m.f, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "mxdoc dkim sign: %s: cannot reread the "
+		    "message\n", path);
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
+		fwrite(chunk, 1, n, out);
+	rc = ferror(m.f) || ferror(out) ? EXIT_INTERNAL : EXIT_OK;
+out:
+	dkim_body_free(body);
+	dkim_hdrs_release(&hdrs);
+	buf_release(&m.head);
+	buf_release(&sig);
+	return rc;
+}
+
+/* `dkim sign --out-dir DIR FILE...`: each message signed into DIR under
+ * its own file name, with the key read once. */
+static int
+run_sign_many(const struct opts *o, char **files, int nfile)
+{
+	struct signer s;
+	struct stat st, ost;
+	const char *base;
+	char *opath;
+	FILE *in, *out;
+	int i, j, fd, r, rc;
+
+	for (i = 0; i < nfile; i++) {
+		if (strcmp(files[i], "-") == 0)
+			return cli_usage_error("dkim", "--out-dir signs files, "
+			    "not stdin");
+		base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 :
+		    files[i];
+		if (*base == '\0' || strcmp(base, ".") == 0 ||
+		    strcmp(base, "..") == 0)
+			return cli_usage_error("dkim", "'%s' is no file name",
+			    files[i]);
+		for (j = 0; j < i; j++) {
+			const char *b2 = strrchr(files[j], '/') ?
+			    strrchr(files[j], '/') + 1 : files[j];
+
+			if (strcmp(base, b2) == 0)
+				return cli_usage_error("dkim", "%s and %s would "
+				    "both be written to %s/%s", files[j],
+				    files[i], o->out_dir, base);
+		}
+	}
+	if (stat(o->out_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cli_usage_error("dkim", "--out-dir %s: not a directory",
+		    o->out_dir);
+	rc = signer_init(o, &s);
+	if (rc != EXIT_OK) {
+		signer_release(&s);
+		return rc;
+	}
+	for (i = 0; i < nfile; i++) {
+		base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 :
+		    files[i];
+		in = fopen(files[i], "rb");
+		if (in == NULL || fstat(fileno(in), &st) < 0) {
+			fprintf(stderr, "mxdoc dkim sign: %s: %s\n", files[i],
+			    strerror(errno));
+			rc = worse(rc, EXIT_USAGE);
+			if (in != NULL)
+				fclose(in);
+			continue;
+		}
+		opath = xasprintf("%s/%s", o->out_dir, base);
+		/* Never the message itself. */
+		if (stat(opath, &ost) == 0 && ost.st_dev == st.st_dev &&
+		    ost.st_ino == st.st_ino) {
+			fprintf(stderr, "mxdoc dkim sign: %s: the output would "
+			    "replace the message\n", opath);
+			rc = worse(rc, EXIT_USAGE);
+			fclose(in);
+			free(opath);
+			continue;
+		}
+		fd = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+		if (out == NULL) {
+			fprintf(stderr, "mxdoc dkim sign: %s: %s\n", opath,
+			    strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			rc = worse(rc, EXIT_INTERNAL);
+			fclose(in);
+			free(opath);
+			continue;
+		}
+		r = sign_file(&s, files[i], in, out);
+		if (fclose(out) != 0)
+			r = worse(r, EXIT_INTERNAL);
+		if (r != EXIT_OK)
+			unlink(opath);
+		rc = worse(rc, r);
+		fclose(in);
+		free(opath);
+	}
+	signer_release(&s);
+	return rc;
+}
+
 static int
 run(int argc, char **argv, struct cli_globals *g)
 {
@@ -722,12 +1087,13 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ "headers", required_argument, NULL, OPT_HEADERS },
 		{ "canon", required_argument, NULL, OPT_CANON },
 		{ "now", required_argument, NULL, OPT_NOW },
+		{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o;
 	const char *sub, *file = NULL;
 	long lv;
-	int c;
+	int c, nfile;
 
 	memset(&o, 0, sizeof(o));
 	o.now = -1;
@@ -770,15 +1136,23 @@ run(int argc, char **argv, struct cli_globals *g)
 				    "seconds");
 			o.now = lv;
 			break;
+		case OPT_OUT_DIR:
+			o.out_dir = optarg;
+			break;
 		}
 	}
 	if (optind >= argc)
 		return cli_usage_error("dkim", "keygen, sign or verify? (try "
 		    "'mxdoc dkim --help')");
 	sub = argv[optind++];
+	nfile = argc - optind;
+	if (o.out_dir != NULL && strcmp(sub, "sign") != 0)
+		return cli_usage_error("dkim", "--out-dir is for sign");
+	if (strcmp(sub, "verify") == 0 && nfile > 1)
+		return run_verify_many(&o, argv + optind, nfile, g);
 	if (optind < argc)
 		file = argv[optind++];
-	if (optind < argc)
+	if (optind < argc && strcmp(sub, "sign") != 0)
 		return cli_usage_error("dkim", "one message at a time");
 	if (strcmp(sub, "verify") == 0)
 		return run_verify(&o, file, g);
@@ -800,12 +1174,21 @@ run(int argc, char **argv, struct cli_globals *g)
 	if (g->json)
 		return cli_usage_error("dkim", "sign writes the signed message; "
 		    "--json is for keygen and verify");
+	if (o.out_dir != NULL) {
+		if (nfile == 0)
+			return cli_usage_error("dkim", "--out-dir signs the "
+			    "files given");
+		return run_sign_many(&o, argv + argc - nfile, nfile);
+	}
+	if (nfile > 1)
+		return cli_usage_error("dkim", "several messages need "
+		    "--out-dir DIR");
 	return run_sign(&o, file);
 }
 
 const struct cmd_entry cmd_dkim_entry = {
 	.name = "dkim",
-	.usage = "keygen|sign|verify [OPTIONS] [FILE]",
+	.usage = "keygen|sign|verify [OPTIONS] [FILE...]",
 	.summary = "make DKIM keys, sign a message, or verify its DKIM "
 	    "signatures with the reason for each result",
 	.help = help,

@@ -4,6 +4,7 @@
  * or as the JSON document of doc/spf.md. Both come from one spf_outcome.
  * Exit: 0 pass, 1 any other result, 2 bad usage, 3 no DNS.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,15 @@
 #include "report/json.h"
 #include "report/text.h"
 
-enum { OPT_IP = OPT_FIRST_LOCAL, OPT_SENDER, OPT_HELO, OPT_RECEIVER };
+enum {
+	OPT_IP = OPT_FIRST_LOCAL, OPT_SENDER, OPT_HELO, OPT_RECEIVER,
+	OPT_BATCH,
+};
+
+/* --batch: evaluations started and not yet printed, at most. */
+#define BATCH_WINDOW	256
+/* --batch --json: one compact document per line. */
+static bool json_lines;
 
 static const char help[] =
 "Arguments:\n"
@@ -33,7 +42,12 @@ static const char help[] =
 "  --helo NAME            the HELO/EHLO name (for %{h}, and the identity of\n"
 "                         the null sender)\n"
 "  --receiver NAME        this host's name for %{r} in explanations\n"
-"                         (default: unknown)\n";
+"                         (default: unknown)\n"
+"  --batch FILE           evaluate every line of FILE ('-': stdin), each\n"
+"                         \"IP SENDER [HELO] [DOMAIN]\" ('<>' or '\"\"' for\n"
+"                         the null sender, '-' for no HELO), on one\n"
+"                         resolver, and print \"IP SENDER RESULT\" per line\n"
+"                         in input order (--json: JSON Lines)\n";
 
 extern const struct cmd_entry cmd_spf_entry;
 
@@ -136,6 +150,8 @@ render_json(const struct spf_outcome *o, const struct finding *v)
 
 	buf_init(&out, BUF_UNBOUNDED);
 	w = jw_new(&out);
+	if (json_lines)
+		jw_compact(w);
 	jw_obj_begin(w, NULL);
 	jw_str(w, "mxdoc_version", MXDOC_VERSION);
 	jw_str(w, "command", "spf");
@@ -203,6 +219,8 @@ render_json(const struct spf_outcome *o, const struct finding *v)
 	jw_arr_end(w);
 	finding_json(w, "verdict", v);
 	jw_obj_end(w);
+	if (json_lines)
+		buf_puts(&out, "\n");
 	fwrite(out.data, 1, out.len, stdout);
 	jw_free(w);
 	buf_release(&out);
@@ -335,6 +353,254 @@ domain_arg_ok(const char *d)
 	    strchr(d, ' ') == NULL;
 }
 
+/* ---- --batch ---------------------------------------------------------- */
+
+/* One line of a batch; its words point into line. */
+struct batch_item {
+	struct batch		*b;
+	char			*line;
+	const char		*ip, *sender_text, *sender, *helo, *domain;
+	struct spf_outcome	*o;
+	bool			 done;
+};
+
+struct batch {
+	struct spf_params	 p;		/* dns and receiver: shared */
+	struct event_base	*base;
+	const struct cli_globals *g;
+	struct batch_item	*item;
+	size_t			 n, started, printed, npass;
+	int			 rc;
+};
+
+static void
+batch_print(struct batch *b, struct batch_item *it)
+{
+	struct finding v;
+
+	if (it->o->result == SPF_PASS)
+		b->npass++;
+	if (b->g->json) {
+		verdict(it->o, &v);
+		render_json(it->o, &v);
+		finding_release(&v);
+	} else
+		printf("%s %s %s\n", it->ip, it->sender_text,
+		    spf_result_name(it->o->result));
+	it->o = spf_outcome_free(it->o);
+	free(it->line);
+	it->line = NULL;
+}
+
+static void batch_done(void *arg, struct spf_outcome *o);
+
+/* Prints what is finished at the head, in input order, and starts lines
+ * while fewer than BATCH_WINDOW are started and unprinted. */
+static void
+batch_pump(struct batch *b)
+{
+	struct batch_item *it;
+	char *err = NULL;
+
+	for (;;) {
+		while (b->printed < b->started && b->item[b->printed].done)
+			batch_print(b, &b->item[b->printed++]);
+		if (b->started >= b->n || b->started - b->printed >=
+		    BATCH_WINDOW)
+			break;
+		it = &b->item[b->started++];
+		b->p.ip = it->ip;
+		b->p.sender = it->sender;
+		b->p.helo = it->helo;
+		b->p.domain = it->domain;
+		if (spf_eval_start(b->base, &b->p, batch_done, it, &err) ==
+		    NULL) {
+			/* The lines were checked before: should not happen. */
+			fprintf(stderr, "mxdoc spf: %s %s: %s\n", it->ip,
+			    it->sender_text, err ? err : "?");
+			free(err);
+			err = NULL;
+			b->rc = EXIT_INTERNAL;
+			b->n = b->started - 1;
+			break;
+		}
+	}
+	if (b->printed >= b->n)
+		event_base_loopbreak(b->base);
+}
+
+static void
+batch_done(void *arg, struct spf_outcome *o)
+{
+	struct batch_item *it = arg;
+
+	it->o = o;
+	it->done = true;
+	batch_pump(it->b);
+}
+
+/* Splits one line into its words. Returns 0, 1 for a blank or comment
+ * line, or -1 with *why. */
+static int
+batch_parse(struct batch_item *it, const char **why)
+{
+	char *w[5], *p = it->line, *save = NULL;
+	int n = 0;
+	char dom[256];
+	struct spf_addr a;
+
+	p[strcspn(p, "\r\n")] = '\0';
+	for (p = strtok_r(p, " \t", &save); p != NULL && n < 5;
+	    p = strtok_r(NULL, " \t", &save))
+		w[n++] = p;
+	if (n == 0 || w[0][0] == '#')
+		return 1;
+	if (n < 2 || n > 4) {
+		*why = "want IP SENDER [HELO] [DOMAIN]";
+		return -1;
+	}
+	it->ip = w[0];
+	if (spf_addr_parse(it->ip, &a) < 0) {
+		*why = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	it->sender_text = w[1];
+	it->sender = strcmp(w[1], "<>") == 0 || strcmp(w[1], "\"\"") == 0 ?
+	    "" : w[1];
+	if (strlen(it->sender) > 512) {
+		*why = "a sender of at most 512 bytes";
+		return -1;
+	}
+	it->helo = n > 2 && strcmp(w[2], "-") != 0 ? w[2] : NULL;
+	if (it->helo != NULL && strlen(it->helo) > 255) {
+		*why = "a HELO name of at most 255 bytes";
+		return -1;
+	}
+	it->domain = n > 3 ? w[3] : NULL;
+	if (it->domain != NULL && !domain_arg_ok(it->domain)) {
+		*why = "the DOMAIN is not a domain name";
+		return -1;
+	}
+	if (it->domain == NULL && spf_identity_domain(it->sender, it->helo,
+	    dom) < 0) {
+		*why = "no domain: the sender has none and there is no HELO "
+		    "name";
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads every line first, so that a bad line stops the batch before any
+ * query. */
+static int
+batch_read(const char *path, struct batch *b)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	struct batch_item *it;
+	size_t cap = 0, len = 0, lineno = 0;
+	const char *why = NULL;
+	char *line = NULL;
+	int r, rc = EXIT_OK;
+
+	if (f == NULL)
+		return cli_usage_error("spf", "--batch: %s: %s", path,
+		    strerror(errno));
+	while (getline(&line, &len, f) >= 0) {
+		lineno++;
+		if (b->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			b->item = xrealloc(b->item, cap * sizeof(*b->item));
+		}
+		it = &b->item[b->n];
+		memset(it, 0, sizeof(*it));
+		it->b = b;
+		it->line = xstrdup(line);
+		r = batch_parse(it, &why);
+		if (r < 0) {
+			rc = cli_usage_error("spf", "%s:%zu: %s", strcmp(path,
+			    "-") == 0 ? "stdin" : path, lineno, why);
+			free(it->line);
+			break;
+		}
+		if (r > 0) {
+			free(it->line);
+			continue;
+		}
+		b->n++;
+	}
+	if (rc == EXIT_OK && ferror(f))
+		rc = cli_usage_error("spf", "--batch: %s: %s", path,
+		    strerror(errno));
+	if (rc == EXIT_OK && b->n == 0)
+		rc = cli_usage_error("spf", "--batch: no evaluations in %s",
+		    strcmp(path, "-") == 0 ? "stdin" : path);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+static int
+run_batch(const char *path, const char *receiver, struct cli_globals *g)
+{
+	struct batch b;
+	struct dns_params dp;
+	char *err = NULL;
+	size_t i, nread = 0;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.g = g;
+	b.rc = EXIT_OK;
+	b.p.receiver = receiver;
+	rc = batch_read(path, &b);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = EXIT_INTERNAL;
+	json_lines = g->json;
+	b.base = event_base_new();
+	if (b.base == NULL) {
+		fprintf(stderr, "mxdoc spf: cannot create the event loop\n");
+		goto out;
+	}
+	memset(&dp, 0, sizeof(dp));
+	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
+	dp.trust_anchor = g->trust_anchor;
+	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
+	if (dp.timeout_ms * 3 > 20000)
+		b.p.deadline_ms = dp.timeout_ms * 3;
+	b.p.dns = dns_new(b.base, &dp, &err);
+	if (b.p.dns == NULL) {
+		fprintf(stderr, "mxdoc spf: DNS: %s\n", err ? err : "?");
+		goto out;
+	}
+	nread = b.n;
+	batch_pump(&b);
+	if (b.printed < b.n)
+		event_base_dispatch(b.base);
+	if (b.printed < b.n) {
+		fprintf(stderr, "mxdoc spf: %zu of %zu evaluations did not "
+		    "finish\n", b.n - b.printed, b.n);
+		goto out;
+	}
+	if (fflush(stdout) != 0)
+		goto out;
+	rc = b.rc != EXIT_OK ? b.rc : b.npass == b.n ? EXIT_OK : EXIT_PROBLEM;
+out:
+	/* Freeing the resolver cancels what still runs (no callbacks). */
+	if (b.p.dns != NULL)
+		dns_free(b.p.dns);
+	for (i = 0; i < (nread > b.n ? nread : b.n); i++) {
+		spf_outcome_free(b.item[i].o);
+		free(b.item[i].line);
+	}
+	free(b.item);
+	if (b.base != NULL)
+		event_base_free(b.base);
+	free(err);
+	return rc;
+}
+
 static int
 run(int argc, char **argv, struct cli_globals *g)
 {
@@ -344,6 +610,7 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ "sender", required_argument, NULL, OPT_SENDER },
 		{ "helo", required_argument, NULL, OPT_HELO },
 		{ "receiver", required_argument, NULL, OPT_RECEIVER },
+		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spf_params p;
@@ -353,6 +620,7 @@ run(int argc, char **argv, struct cli_globals *g)
 	struct spf_run r = { NULL, NULL };
 	struct finding v;
 	char *err = NULL;
+	const char *batch = NULL;
 	int c, rc = EXIT_INTERNAL;
 
 	memset(&p, 0, sizeof(p));
@@ -387,7 +655,19 @@ run(int argc, char **argv, struct cli_globals *g)
 				    "domain name: '%s'", optarg);
 			p.receiver = optarg;
 			break;
+		case OPT_BATCH:
+			batch = optarg;
+			break;
 		}
+	}
+	if (batch != NULL) {
+		if (optind < argc || p.ip != NULL || p.sender != NULL ||
+		    p.helo != NULL)
+			return cli_usage_error("spf", "--batch takes the "
+			    "addresses, senders, HELO names and domains from "
+			    "its lines");
+		text_color_init(g->color);
+		return run_batch(batch, p.receiver, g);
 	}
 	if (optind + 1 < argc)
 		return cli_usage_error("spf", "one domain at a time");
@@ -454,7 +734,8 @@ out:
 
 const struct cmd_entry cmd_spf_entry = {
 	.name = "spf",
-	.usage = "[OPTIONS] [DOMAIN] --ip IP [--sender ADDR] [--helo NAME]",
+	.usage = "[OPTIONS] [DOMAIN] --ip IP [--sender ADDR] [--helo NAME] | "
+	    "--batch FILE",
 	.summary = "evaluate a domain's SPF record for a client address, "
 	    "with a trace",
 	.help = help,

@@ -228,5 +228,27 @@ if grep -q '"permerror"' "$tmp/nokey.eml.json" && grep -q 'key not found' "$tmp/
 	ok "missing key is permerror, key not found"
 else bad "missing key: $(cat "$tmp/nokey.eml.json")"; fi
 
+# 6. Several messages in one run: sign --out-dir, verify FILE... (JSON Lines,
+# in order, the tampered one failing, exit 1 for it).
+mkdir -p "$tmp/many" "$tmp/many-out"
+cp "$tmp/msg.eml" "$tmp/many/a.eml"
+cp "$tmp/msg.eml" "$tmp/many/b.eml"
+if "$MXDOC" dkim sign --domain $D --selector sed25519 --key "$tmp/ed25519.pem" \
+    --out-dir "$tmp/many-out" "$tmp/many/a.eml" "$tmp/many/b.eml" 2>"$tmp/many.err" &&
+    py_verify "$tmp/many-out/a.eml" && py_verify "$tmp/many-out/b.eml"; then
+	ok "sign --out-dir: two messages, dkimpy verifies both"
+else bad "sign --out-dir: $(cat "$tmp/many.err")"; fi
+sed 's/We lost/We won/' "$tmp/many-out/b.eml" >"$tmp/many-out/c.eml"
+"$MXDOC" dkim verify --json --resolver "127.0.0.1@$port" \
+    "$tmp/many-out/a.eml" "$tmp/many-out/c.eml" "$tmp/many-out/b.eml" \
+    >"$tmp/many.jsonl" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && $PY -c 'import json,sys
+d = [json.loads(l) for l in open(sys.argv[1])]
+r = [(x["file"].rsplit("/", 1)[1], x["signatures"][0]["result"]) for x in d]
+sys.exit(0 if r == [("a.eml", "pass"), ("c.eml", "fail"), ("b.eml", "pass")] else 1)' "$tmp/many.jsonl"; then
+	ok "verify FILE...: JSON Lines in order, pass fail pass, exit 1"
+else bad "verify FILE... (exit $rc): $(head -c 300 "$tmp/many.jsonl")"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
