@@ -303,29 +303,34 @@ parse_canon_opt(const char *s, enum dkim_canon *h, enum dkim_canon *b)
 	return 0;
 }
 
-static int
-run_sign(const struct opts *o, const char *path)
-{
-	struct dkim_sign_params sp;
-	struct msg_in m;
-	struct dkim_hdrs hdrs;
-	struct dkim_body *body = NULL;
-	struct buf sig;
-	unsigned char bh[64];
-	size_t bhlen, n;
-	char **names = NULL, chunk[CHUNK];
-	const char *err = NULL;
-	EVP_PKEY *key = NULL;
-	FILE *kf, *in, *spool = NULL;
-	int nnames = 0, i, rc = EXIT_USAGE;
+/* What signing several messages shares: the key, read once. */
+struct signer {
+	struct dkim_sign_params	 sp;
+	EVP_PKEY		*key;
+	char			**names;
+	int			 nnames;
+};
 
-	memset(&sp, 0, sizeof(sp));
-	memset(&m, 0, sizeof(m));
-	memset(&hdrs, 0, sizeof(hdrs));
-	buf_init(&sig, 1 << 20);
-	sp.hcanon = sp.bcanon = DKIM_CANON_RELAXED;
-	if (o->canon != NULL && parse_canon_opt(o->canon, &sp.hcanon,
-	    &sp.bcanon) < 0)
+static void
+signer_release(struct signer *s)
+{
+	int i;
+
+	for (i = 0; i < s->nnames; i++)
+		free(s->names[i]);
+	free(s->names);
+	EVP_PKEY_free(s->key);
+}
+
+static int
+signer_init(const struct opts *o, struct signer *s)
+{
+	FILE *kf;
+
+	memset(s, 0, sizeof(*s));
+	s->sp.hcanon = s->sp.bcanon = DKIM_CANON_RELAXED;
+	if (o->canon != NULL && parse_canon_opt(o->canon, &s->sp.hcanon,
+	    &s->sp.bcanon) < 0)
 		return cli_usage_error("dkim", "--canon is simple or relaxed, "
 		    "or HEADER/BODY such as relaxed/simple");
 	if (o->key == NULL)
@@ -333,28 +338,110 @@ run_sign(const struct opts *o, const char *path)
 	kf = fopen(o->key, "r");
 	if (kf == NULL)
 		return cli_usage_error("dkim", "%s: %s", o->key, strerror(errno));
-	key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
+	s->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
 	fclose(kf);
-	if (key == NULL || dkim_key_alg(key) == NULL) {
-		EVP_PKEY_free(key);
+	if (s->key == NULL || dkim_key_alg(s->key) == NULL)
 		return cli_usage_error("dkim", "%s: not an RSA or Ed25519 "
 		    "private key in PEM", o->key);
-	}
-	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
-	    EVP_PKEY_get_bits(key) < 1024) {
-		EVP_PKEY_free(key);
+	if (EVP_PKEY_get_base_id(s->key) == EVP_PKEY_RSA &&
+	    EVP_PKEY_get_bits(s->key) < 1024)
 		return cli_usage_error("dkim", "%s: RSA keys under 1024 bits "
 		    "fail everywhere (RFC 8301)", o->key);
-	}
 	if (o->headers != NULL) {
-		nnames = split_headers(o->headers, &names);
-		sp.headers = (const char *const *)names;
+		s->nnames = split_headers(o->headers, &s->names);
+		s->sp.headers = (const char *const *)s->names;
+	}
+	s->sp.domain = o->domain;
+	s->sp.selector = o->selector;
+	s->sp.key = s->key;
+	s->sp.now = o->now >= 0 ? o->now : mtime_wall_us() / 1000000;
+	return EXIT_OK;
+}
+
+/* Signs the message read from in (seekable: it is read twice) into out.
+ * path names it in messages, NULL for the one message of a plain sign.
+ * Returns an exit status. */
+static int
+sign_file(const struct signer *s, const char *path, FILE *in, FILE *out)
+{
+	struct msg_in m;
+	struct dkim_hdrs hdrs;
+	struct dkim_body *body = NULL;
+	struct buf sig;
+	unsigned char bh[64];
+	size_t bhlen, n, i;
+	char chunk[CHUNK];
+	const char *err = NULL;
+	int rc = EXIT_USAGE;
+
+	memset(&m, 0, sizeof(m));
+	memset(&hdrs, 0, sizeof(hdrs));
+	buf_init(&sig, 1 << 20);
+	m.f = in;
+	if (read_header(&m, &err) < 0 ||
+	    dkim_hdrs_parse(m.head.data, m.hdr_len, &hdrs, &err) < 0) {
+		fprintf(stderr, "mxdoc dkim sign: %s%s%s\n", path ? path : "",
+		    path ? ": " : "", err);
+		goto out;
+	}
+	body = dkim_body_new(s->sp.bcanon, "sha256", -1);
+	dkim_body_update(body, m.head.data + m.body_at,
+	    m.head.len - m.body_at);
+	while (!m.eof && (n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
+		dkim_body_update(body, chunk, n);
+	bhlen = dkim_body_final(body, bh, NULL);
+	if (dkim_sign(&s->sp, &hdrs, bh, bhlen, &sig, &err) < 0) {
+		fprintf(stderr, "mxdoc dkim sign: %s%s%s\n", path ? path : "",
+		    path ? ": " : "", err);
+		goto out;
+	}
+	rc = EXIT_INTERNAL;
+	/* The new field keeps the message's own line ends. */
+	if (memmem(m.head.data, m.hdr_len, "\r\n", 2) == NULL &&
+	    m.hdr_len > 0) {
+		for (i = 0; i < sig.len; i++)
+			if (sig.data[i] != '\r')
+				putc(sig.data[i], out);
+	} else
+		fwrite(sig.data, 1, sig.len, out);
+	if (fseeko(m.f, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "mxdoc dkim sign: %s%scannot reread the "
+		    "message\n", path ? path : "", path ? ": " : "");
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
+		fwrite(chunk, 1, n, out);
+	rc = ferror(m.f) || ferror(out) ? EXIT_INTERNAL : EXIT_OK;
+out:
+	dkim_body_free(body);
+	dkim_hdrs_release(&hdrs);
+	buf_release(&m.head);
+	buf_release(&sig);
+	return rc;
+}
+
+static int
+run_sign(const struct opts *o, const char *path)
+{
+	struct signer sg;
+	FILE *in, *spool = NULL, *src;
+	char chunk[CHUNK];
+	size_t n;
+	int rc;
+
+	rc = signer_init(o, &sg);
+	if (rc != EXIT_OK) {
+		signer_release(&sg);
+		return rc;
 	}
 	in = open_input(path, "sign");
-	if (in == NULL)
-		goto out;
+	if (in == NULL) {
+		signer_release(&sg);
+		return EXIT_USAGE;
+	}
 	/* The message is read twice (to hash, then to copy): a pipe is
 	 * spooled to a temporary file first. */
+	src = in;
 	if (fseeko(in, 0, SEEK_CUR) != 0) {
 		spool = tmpfile();
 		if (spool == NULL) {
@@ -366,56 +453,16 @@ run_sign(const struct opts *o, const char *path)
 		while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
 			fwrite(chunk, 1, n, spool);
 		rewind(spool);
-		m.f = spool;
-	} else
-		m.f = in;
-	if (read_header(&m, &err) < 0 ||
-	    dkim_hdrs_parse(m.head.data, m.hdr_len, &hdrs, &err) < 0) {
-		fprintf(stderr, "mxdoc dkim sign: %s\n", err);
-		goto out;
+		src = spool;
 	}
-	body = dkim_body_new(sp.bcanon, "sha256", -1);
-	dkim_body_update(body, m.head.data + m.body_at,
-	    m.head.len - m.body_at);
-	while (!m.eof && (n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
-		dkim_body_update(body, chunk, n);
-	bhlen = dkim_body_final(body, bh, NULL);
-	sp.domain = o->domain;
-	sp.selector = o->selector;
-	sp.key = key;
-	sp.now = o->now >= 0 ? o->now : mtime_wall_us() / 1000000;
-	if (dkim_sign(&sp, &hdrs, bh, bhlen, &sig, &err) < 0) {
-		fprintf(stderr, "mxdoc dkim sign: %s\n", err);
-		goto out;
-	}
-	/* The new field keeps the message's own line ends. */
-	if (memmem(m.head.data, m.hdr_len, "\r\n", 2) == NULL &&
-	    m.hdr_len > 0) {
-		for (i = 0; (size_t)i < sig.len; i++)
-			if (sig.data[i] != '\r')
-				putchar(sig.data[i]);
-	} else
-		fwrite(sig.data, 1, sig.len, stdout);
-	if (fseeko(m.f, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "mxdoc dkim sign: cannot reread the message\n");
+	rc = sign_file(&sg, NULL, src, stdout);
+	if (rc == EXIT_OK && fflush(stdout) != 0)
 		rc = EXIT_INTERNAL;
-		goto out;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
-		fwrite(chunk, 1, n, stdout);
-	rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 out:
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
-	dkim_body_free(body);
-	dkim_hdrs_release(&hdrs);
-	buf_release(&m.head);
-	buf_release(&sig);
-	EVP_PKEY_free(key);
+	signer_release(&sg);
 	if (spool != NULL)
 		fclose(spool);
-	if (in != NULL && in != stdin)
+	if (in != stdin)
 		fclose(in);
 	return rc;
 }
@@ -645,85 +692,6 @@ render_text(const struct dkim_verify *v, const struct finding *f,
 	}
 }
 
-static int
-run_verify(const struct opts *o, const char *path, struct cli_globals *g)
-{
-	struct msg_in m;
-	struct dkim_verify *v = NULL;
-	struct dns_params dp;
-	struct dns *dns = NULL;
-	struct event_base *base = NULL;
-	struct vrun r = { NULL, false };
-	struct finding f;
-	const char *err = NULL;
-	char *derr = NULL, chunk[CHUNK];
-	size_t n;
-	int i, rc = EXIT_USAGE;
-
-	memset(&m, 0, sizeof(m));
-	m.f = open_input(path, "verify");
-	if (m.f == NULL)
-		return EXIT_USAGE;
-	if (read_header(&m, &err) < 0) {
-		fprintf(stderr, "mxdoc dkim verify: %s\n", err);
-		goto out;
-	}
-	v = dkim_verify_new(m.head.data, m.hdr_len, o->now >= 0 ? o->now :
-	    mtime_wall_us() / 1000000, &err);
-	if (v == NULL) {
-		fprintf(stderr, "mxdoc dkim verify: not a message: %s\n", err);
-		goto out;
-	}
-	dkim_verify_body(v, m.head.data + m.body_at, m.head.len - m.body_at);
-	while (!m.eof && (n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
-		dkim_verify_body(v, chunk, n);
-	text_color_init(g->color);
-	rc = EXIT_INTERNAL;
-	base = event_base_new();
-	if (base == NULL)
-		goto out;
-	memset(&dp, 0, sizeof(dp));
-	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
-	dns = dns_new(base, &dp, &derr);
-	if (dns == NULL) {
-		fprintf(stderr, "mxdoc dkim verify: DNS: %s\n", derr ? derr :
-		    "?");
-		goto out;
-	}
-	r.base = base;
-	if (dkim_verify_keys(v, base, dns, on_verified, &r) < 0)
-		goto out;
-	event_base_dispatch(base);
-	if (!r.done) {
-		fprintf(stderr, "mxdoc dkim verify: the key lookups did not "
-		    "finish\n");
-		goto out;
-	}
-	verdict(v, &f);
-	if (g->json)
-		render_json(v, &f);
-	else
-		render_text(v, &f, g);
-	finding_release(&f);
-	rc = EXIT_PROBLEM;
-	for (i = 0; i < dkim_verify_count(v); i++)
-		if (dkim_verify_result(v, i)->result == DKIM_PASS)
-			rc = EXIT_OK;
-out:
-	dkim_verify_free(v);
-	if (dns != NULL)
-		dns_free(dns);
-	if (base != NULL)
-		event_base_free(base);
-	free(derr);
-	buf_release(&m.head);
-	if (m.f != NULL && m.f != stdin)
-		fclose(m.f);
-	return rc;
-}
-
 /* ---- several messages in one run ---------------------------------------- */
 
 /* The exit status of a run over several messages: the worst one. */
@@ -760,7 +728,7 @@ json_file_error(const char *file, const char *err)
  * block (or JSON line). Returns its exit status. */
 static int
 verify_one(const struct opts *o, const char *path, struct event_base *base,
-    struct dns *dns, struct cli_globals *g)
+    struct dns *dns, struct cli_globals *g, bool single)
 {
 	struct msg_in m;
 	struct dkim_verify *v = NULL;
@@ -772,8 +740,12 @@ verify_one(const struct opts *o, const char *path, struct event_base *base,
 	int i, rc = EXIT_USAGE;
 
 	memset(&m, 0, sizeof(m));
-	m.f = fopen(path, "rb");
-	if (m.f == NULL) {
+	if (single) {
+		/* The one message of a plain verify; stdin allowed. */
+		m.f = open_input(path, "verify");
+		if (m.f == NULL)
+			return EXIT_USAGE;
+	} else if ((m.f = fopen(path, "rb")) == NULL) {
 		err = strerror(errno);
 		goto bad;
 	}
@@ -799,11 +771,12 @@ verify_one(const struct opts *o, const char *path, struct event_base *base,
 		goto out;
 	}
 	verdict(v, &f);
-	json_file = path;
+	json_file = single ? NULL : path;
 	if (g->json)
 		render_json(v, &f);
 	else {
-		printf("%s==> %s%s\n", tc(TC_BOLD), path, tc(TC_RESET));
+		if (!single)
+			printf("%s==> %s%s\n", tc(TC_BOLD), path, tc(TC_RESET));
 		render_text(v, &f, g);
 	}
 	json_file = NULL;
@@ -814,6 +787,11 @@ verify_one(const struct opts *o, const char *path, struct event_base *base,
 			rc = EXIT_OK;
 	goto out;
 bad:
+	if (single) {
+		/* Bad input of a plain verify: one line on stderr, exit 2. */
+		fprintf(stderr, "mxdoc dkim verify: %s%s\n", what, err);
+		goto out;
+	}
 	fprintf(stderr, "mxdoc dkim verify: %s: %s%s\n", path, what, err);
 	if (g->json)
 		json_file_error(path, err);
@@ -823,25 +801,27 @@ bad:
 out:
 	dkim_verify_free(v);
 	buf_release(&m.head);
-	if (m.f != NULL)
+	if (m.f != NULL && m.f != stdin)
 		fclose(m.f);
 	return rc;
 }
 
-/* `dkim verify FILE FILE...`: one loop and one resolver for all, so each
- * key is asked of DNS once and then answered from the resolver's cache. */
+/* `dkim verify [FILE...]`: one loop and one resolver for all, so each key
+ * is asked of DNS once and then answered from the resolver's cache. One
+ * message (a file or stdin) is reported without a file heading. */
 static int
 run_verify_many(const struct opts *o, char **files, int nfile,
     struct cli_globals *g)
 {
+	bool single = nfile == 1;
 	struct event_base *base;
 	struct dns_params dp;
 	struct dns *dns;
 	char *derr = NULL;
 	int i, rc = EXIT_OK;
 
-	for (i = 0; i < nfile; i++)
-		if (strcmp(files[i], "-") == 0)
+	for (i = 0; i < nfile && !single; i++)
+		if (files[i] == NULL || strcmp(files[i], "-") == 0)
 			return cli_usage_error("dkim", "verify reads stdin only "
 			    "as its one message");
 	text_color_init(g->color);
@@ -863,125 +843,12 @@ run_verify_many(const struct opts *o, char **files, int nfile,
 	for (i = 0; i < nfile; i++) {
 		if (i > 0 && !g->json)
 			printf("\n");
-		rc = worse(rc, verify_one(o, files[i], base, dns, g));
+		rc = worse(rc, verify_one(o, files[i], base, dns, g, single));
 	}
 	if (fflush(stdout) != 0)
 		rc = EXIT_INTERNAL;
 	dns_free(dns);
 	event_base_free(base);
-	return rc;
-}
-
-/* What signing several messages shares: the key, read once. */
-struct signer {
-	struct dkim_sign_params	 sp;
-	EVP_PKEY		*key;
-	char			**names;
-	int			 nnames;
-};
-
-static void
-signer_release(struct signer *s)
-{
-	int i;
-
-	for (i = 0; i < s->nnames; i++)
-		free(s->names[i]);
-	free(s->names);
-	EVP_PKEY_free(s->key);
-}
-
-static int
-signer_init(const struct opts *o, struct signer *s)
-{
-	FILE *kf;
-
-	memset(s, 0, sizeof(*s));
-	s->sp.hcanon = s->sp.bcanon = DKIM_CANON_RELAXED;
-	if (o->canon != NULL && parse_canon_opt(o->canon, &s->sp.hcanon,
-	    &s->sp.bcanon) < 0)
-		return cli_usage_error("dkim", "--canon is simple or relaxed, "
-		    "or HEADER/BODY such as relaxed/simple");
-	if (o->key == NULL)
-		return cli_usage_error("dkim", "sign needs --key FILE");
-	kf = fopen(o->key, "r");
-	if (kf == NULL)
-		return cli_usage_error("dkim", "%s: %s", o->key, strerror(errno));
-	s->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
-	fclose(kf);
-	if (s->key == NULL || dkim_key_alg(s->key) == NULL)
-		return cli_usage_error("dkim", "%s: not an RSA or Ed25519 "
-		    "private key in PEM", o->key);
-	if (EVP_PKEY_get_base_id(s->key) == EVP_PKEY_RSA &&
-	    EVP_PKEY_get_bits(s->key) < 1024)
-		return cli_usage_error("dkim", "%s: RSA keys under 1024 bits "
-		    "fail everywhere (RFC 8301)", o->key);
-	if (o->headers != NULL) {
-		s->nnames = split_headers(o->headers, &s->names);
-		s->sp.headers = (const char *const *)s->names;
-	}
-	s->sp.domain = o->domain;
-	s->sp.selector = o->selector;
-	s->sp.key = s->key;
-	s->sp.now = o->now >= 0 ? o->now : mtime_wall_us() / 1000000;
-	return EXIT_OK;
-}
-
-/* Signs the regular file path into out. Returns an exit status. */
-static int
-sign_file(const struct signer *s, const char *path, FILE *in, FILE *out)
-{
-	struct msg_in m;
-	struct dkim_hdrs hdrs;
-	struct dkim_body *body = NULL;
-	struct buf sig;
-	unsigned char bh[64];
-	size_t bhlen, n, i;
-	char chunk[CHUNK];
-	const char *err = NULL;
-	int rc = EXIT_USAGE;
-
-	memset(&m, 0, sizeof(m));
-	memset(&hdrs, 0, sizeof(hdrs));
-	buf_init(&sig, 1 << 20);
-	m.f = in;
-	if (read_header(&m, &err) < 0 ||
-	    dkim_hdrs_parse(m.head.data, m.hdr_len, &hdrs, &err) < 0) {
-		fprintf(stderr, "mxdoc dkim sign: %s: %s\n", path, err);
-		goto out;
-	}
-	body = dkim_body_new(s->sp.bcanon, "sha256", -1);
-	dkim_body_update(body, m.head.data + m.body_at,
-	    m.head.len - m.body_at);
-	while (!m.eof && (n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
-		dkim_body_update(body, chunk, n);
-	bhlen = dkim_body_final(body, bh, NULL);
-	if (dkim_sign(&s->sp, &hdrs, bh, bhlen, &sig, &err) < 0) {
-		fprintf(stderr, "mxdoc dkim sign: %s: %s\n", path, err);
-		goto out;
-	}
-	rc = EXIT_INTERNAL;
-	/* The new field keeps the message's own line ends. */
-	if (memmem(m.head.data, m.hdr_len, "\r\n", 2) == NULL &&
-	    m.hdr_len > 0) {
-		for (i = 0; i < sig.len; i++)
-			if (sig.data[i] != '\r')
-				putc(sig.data[i], out);
-	} else
-		fwrite(sig.data, 1, sig.len, out);
-	if (fseeko(m.f, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "mxdoc dkim sign: %s: cannot reread the "
-		    "message\n", path);
-		goto out;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
-		fwrite(chunk, 1, n, out);
-	rc = ferror(m.f) || ferror(out) ? EXIT_INTERNAL : EXIT_OK;
-out:
-	dkim_body_free(body);
-	dkim_hdrs_release(&hdrs);
-	buf_release(&m.head);
-	buf_release(&sig);
 	return rc;
 }
 
@@ -1091,7 +958,8 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o;
-	const char *sub, *file = NULL;
+	const char *sub;
+	char *file = NULL;
 	long lv;
 	int c, nfile;
 
@@ -1155,7 +1023,7 @@ run(int argc, char **argv, struct cli_globals *g)
 	if (optind < argc && strcmp(sub, "sign") != 0)
 		return cli_usage_error("dkim", "one message at a time");
 	if (strcmp(sub, "verify") == 0)
-		return run_verify(&o, file, g);
+		return run_verify_many(&o, &file, 1, g);
 	if (strcmp(sub, "keygen") != 0 && strcmp(sub, "sign") != 0)
 		return cli_usage_error("dkim", "unknown subcommand '%s' (keygen, "
 		    "sign or verify)", sub);
