@@ -217,6 +217,7 @@ json_addr(struct jw *w, const struct diag_host *h, const struct diag_addr *a)
 		jw_obj_begin(w, NULL);
 		jw_str(w, "offer", diag_tls_try_label(i));
 		jw_bool(w, "ok", t->ok);
+		jw_bool(w, "conclusive", t->conclusive);
 		jw_str(w, "version", t->ok ? t->version : NULL);
 		jw_str(w, "error", t->ok ? NULL : t->error);
 		jw_obj_end(w);

@@ -141,6 +141,7 @@ tcp_probe_start(struct event_base *base, const struct sockaddr_storage *ss,
 {
 	struct tcp_probe *p;
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	int serr;
 
 	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
 		return NULL;
@@ -151,10 +152,11 @@ tcp_probe_start(struct event_base *base, const struct sockaddr_storage *ss,
 	p->timer = evtimer_new(base, on_timer, p);
 	p->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
+	serr = errno;	/* before libevent can touch it */
 	p->ev = event_new(base, p->fd, EV_WRITE, on_ready, p);
 	evtimer_add(p->timer, &tv);
 	if (p->fd < 0) {
-		probe_end(p, TCP_PROBE_ERROR, errno);
+		probe_end(p, TCP_PROBE_ERROR, serr);
 		return p;
 	}
 	if (source != NULL && source->ss_family == ss->ss_family &&

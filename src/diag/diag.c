@@ -281,14 +281,21 @@ on_session(void *arg, struct smtp_session *s)
 		struct diag_tls_try *t = &a->tls_try[ref->try_];
 
 		t->ok = res->tls.done;
+		t->conclusive = res->tls.done || (res->fail != SMTP_F_NONE &&
+		    res->fail_stage == SMTP_S_TLS);
 		if (t->ok)
 			snprintf(t->version, sizeof(t->version), "%s",
 			    res->tls.version);
-		else
+		else if (t->conclusive)
 			snprintf(t->error, sizeof(t->error), "%s",
 			    res->phase[SMTP_S_TLS].error ?
-			    res->phase[SMTP_S_TLS].error : smtp_stage_phrase(
-			    res->fail_stage));
+			    res->phase[SMTP_S_TLS].error : "failed");
+		else
+			snprintf(t->error, sizeof(t->error), "%s%s%s",
+			    smtp_stage_phrase(res->fail_stage),
+			    res->phase[res->fail_stage].error ? ": " : "",
+			    res->phase[res->fail_stage].error ?
+			    res->phase[res->fail_stage].error : "");
 		run->tsess[ref->host][ref->addr][ref->try_] =
 		    smtp_session_free(s);
 		probe_next(run);

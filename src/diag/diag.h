@@ -38,6 +38,7 @@ struct event_base;
 
 struct diag_tls_try {
 	bool		 tried, ok;
+	bool		 conclusive;	/* reached the handshake */
 	char		 version[16];	/* negotiated, when ok */
 	char		 error[200];	/* when not ok */
 };

@@ -33,12 +33,20 @@ set_addr(struct diag_addr *a, const char *cause, enum severity sev,
 	struct buf b;
 	va_list ap;
 
+	char tmp[2048];
+	int n;
+
 	a->cause = cause_must(cause);
 	a->severity = sev;
-	buf_init(&b, 4096);
+	/* A reply may hold 16 KiB of text: the summary keeps its start, cut
+	 * visibly, rather than nothing (the whole reply is in the phases). */
 	va_start(ap, fmt);
-	(void)buf_vprintf(&b, fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	buf_init(&b, sizeof(tmp) + 8);
+	(void)buf_puts(&b, tmp);
+	if (n >= (int)sizeof(tmp))
+		(void)buf_puts(&b, "...");
 	free(a->summary);
 	a->summary = buf_steal(&b);
 }
@@ -322,6 +330,10 @@ tls_tries_hint(struct diag_addr *a)
 
 	if (!t[0].tried && !t[1].tried && !t[2].tried)
 		return;
+	/* A retry that never reached the handshake (a busy server refusing
+	 * the extra connections) says nothing about TLS versions. */
+	if (!t[0].conclusive || !t[1].conclusive || !t[2].conclusive)
+		return;
 	if (t[2].ok && !t[1].ok && !t[0].ok)
 		a->hint = "the server only speaks TLS 1.0/1.1, which current "
 		    "senders (OpenSSL 3, Microsoft 365, Gmail) refuse: it must "
@@ -416,8 +428,10 @@ addr_evidence(struct finding *f, const struct diag_host *h,
 		if (a->tls_try[k].tried)
 			finding_evidence(f, "retried with %s: %s%s",
 			    diag_tls_try_label(k), a->tls_try[k].ok ?
-			    "handshake works, " : "fails: ", a->tls_try[k].ok ?
-			    a->tls_try[k].version : a->tls_try[k].error);
+			    "handshake works, " : !a->tls_try[k].conclusive ?
+			    "inconclusive, stopped before TLS: " : "fails: ",
+			    a->tls_try[k].ok ? a->tls_try[k].version :
+			    a->tls_try[k].error);
 	if (a->hint != NULL)
 		finding_evidence(f, "likely: %s", a->hint);
 }

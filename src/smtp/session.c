@@ -60,7 +60,10 @@ struct smtp_session {
 	struct event		*ev_read, *ev_write, *ev_timer, *ev_done;
 	enum smtp_stage		 stage;
 	bool			 connecting, handshaking, tls_active;
-	bool			 quitting, finished, write_wanted_by_read;
+	bool			 quitting, finished;
+	/* OpenSSL may need the other direction to finish an operation: a
+	 * write that waits for readable, a read that waits for writable. */
+	bool			 write_wanted_by_read, read_wanted_by_write;
 	int			 login_step;
 	SSL			*ssl;
 	struct buf		 in, out;
@@ -244,15 +247,24 @@ io_write_some(struct smtp_session *s)
 		ssize_t n;
 
 		if (s->ssl != NULL && s->tls_active) {
-			int k = SSL_write(s->ssl, s->out.data, (int)s->out.len);
+			int k, e;
 
+			errno = 0;
+			k = SSL_write(s->ssl, s->out.data, (int)s->out.len);
 			if (k <= 0) {
-				int e = SSL_get_error(s->ssl, k);
-
-				if (e == SSL_ERROR_WANT_WRITE ||
-				    e == SSL_ERROR_WANT_READ) {
+				e = SSL_get_error(s->ssl, k);
+				if (e == SSL_ERROR_WANT_WRITE) {
 					event_add(s->ev_write, NULL);
 					return 0;
+				}
+				if (e == SSL_ERROR_WANT_READ) {
+					/* ev_read is always armed. */
+					s->write_wanted_by_read = true;
+					return 0;
+				}
+				if (e == SSL_ERROR_SSL) {
+					tls_take_error(&s->r.tls);
+					return -2;	/* a TLS failure */
 				}
 				return -1;
 			}
@@ -292,12 +304,22 @@ send_cmd(struct smtp_session *s, enum smtp_stage st, const char *shown,
 	smtp_reply_release(&s->reply);
 	smtp_reply_init(&s->reply);
 	enter(s, st);
-	if (io_write_some(s) < 0) {
+	switch (io_write_some(s)) {
+	case -2:
+		fail(s, SMTP_F_TLS, 0, "TLS failed while sending %s: %s",
+		    stage_names[st], s->r.tls.error[0] ? s->r.tls.error :
+		    "unknown error");
+		break;
+	case -1: {
 		int e = errno;
 
 		fail(s, e == ECONNRESET || e == EPIPE ? SMTP_F_RESET :
 		    SMTP_F_CLOSED, e, "cannot send %s: %s", stage_names[st],
 		    e ? strerror(e) : "connection lost");
+		break;
+	}
+	default:
+		break;
 	}
 }
 
@@ -377,6 +399,9 @@ start_auth(struct smtp_session *s)
 		memcpy(raw + 2 + ul, s->auth_pass, pl);
 		b64(raw, ul + pl + 2, enc, sizeof(enc));
 		OPENSSL_cleanse(raw, sizeof(raw));
+		/* The initial response carries everything: a 334 now is a
+		 * failure, not the LOGIN dialogue. */
+		s->login_step = 2;
 		send_cmd(s, SMTP_S_AUTH, "AUTH PLAIN <credentials hidden>",
 		    "AUTH PLAIN %s", enc);
 		OPENSSL_cleanse(enc, sizeof(enc));
@@ -650,8 +675,16 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (s->write_wanted_by_read) {
+		int w;
+
 		s->write_wanted_by_read = false;
-		if (io_write_some(s) < 0) {
+		w = io_write_some(s);
+		if (w == -2) {
+			fail(s, SMTP_F_TLS, 0, "TLS failed while sending: %s",
+			    s->r.tls.error);
+			return;
+		}
+		if (w < 0) {
 			read_failed(s, errno, false);
 			return;
 		}
@@ -668,12 +701,26 @@ on_read(evutil_socket_t fd, short what, void *arg)
 				if (e == SSL_ERROR_WANT_READ)
 					break;
 				if (e == SSL_ERROR_WANT_WRITE) {
+					s->read_wanted_by_write = true;
 					event_add(s->ev_write, NULL);
 					break;
 				}
 				if (e == SSL_ERROR_ZERO_RETURN ||
 				    (e == SSL_ERROR_SYSCALL && errno == 0)) {
 					read_failed(s, 0, true);
+					return;
+				}
+				if (e == SSL_ERROR_SSL && !s->quitting) {
+					/* An alert after the handshake, e.g. a
+					 * TLS 1.3 server that wants a client
+					 * certificate: a TLS failure, not a
+					 * reset. */
+					tls_take_error(&s->r.tls);
+					fail(s, SMTP_F_TLS, 0, "TLS failed after "
+					    "the handshake while %s: %s",
+					    stage_phrases[s->stage],
+					    s->r.tls.error[0] ? s->r.tls.error :
+					    "unknown error");
 					return;
 				}
 				tls_take_error(&s->r.tls);
@@ -724,12 +771,15 @@ on_write(evutil_socket_t fd, short what, void *arg)
 		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err != 0) {
-			enum smtp_fail f = SMTP_F_CLOSED;
+			/* An errno not named below (EPERM from a local
+			 * firewall, EACCES...) is this side's problem. */
+			enum smtp_fail f = SMTP_F_LOCAL;
 
 			if (err == ECONNREFUSED)
 				f = SMTP_F_REFUSED;
 			else if (err == ENETUNREACH || err == EHOSTUNREACH ||
-			    err == EADDRNOTAVAIL || err == ENETDOWN)
+			    err == EADDRNOTAVAIL || err == ENETDOWN ||
+			    err == EHOSTDOWN)
 				f = SMTP_F_UNREACHABLE;
 			else if (err == ETIMEDOUT)
 				f = SMTP_F_CONNECT_TIMEOUT;
@@ -764,8 +814,23 @@ on_write(evutil_socket_t fd, short what, void *arg)
 		handshake(s);
 		return;
 	}
-	if (io_write_some(s) < 0)
+	if (s->read_wanted_by_write) {
+		s->read_wanted_by_write = false;
+		on_read(s->fd, EV_READ, s);
+		if (s->finished)
+			return;
+	}
+	switch (io_write_some(s)) {
+	case -2:
+		fail(s, SMTP_F_TLS, 0, "TLS failed while sending: %s",
+		    s->r.tls.error);
+		break;
+	case -1:
 		read_failed(s, errno, false);
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -949,6 +1014,9 @@ smtp_session_start(struct event_base *base, const struct smtp_params *p,
 void
 smtp_session_abort(struct smtp_session *s, const char *reason)
 {
+	/* No callback follows, even when the session had finished and its
+	 * deferred callback was waiting for the loop. */
+	event_del(s->ev_done);
 	if (s->finished)
 		return;
 	if (s->r.fail == SMTP_F_NONE && !s->quitting) {

@@ -138,7 +138,8 @@ struct smtp_session	*smtp_session_start(struct event_base *base,
 			    void *arg);
 struct smtp_session	*smtp_session_free(struct smtp_session *s);
 /* Stops a running session now, recording a timeout with reason in the
- * current stage; no callback follows. Does nothing to a finished one. */
+ * current stage; no callback follows, not even the pending one of a
+ * session that had just finished (whose results stay as they were). */
 void			 smtp_session_abort(struct smtp_session *s,
 			    const char *reason);
 const struct smtp_result *smtp_session_result(const struct smtp_session *s);

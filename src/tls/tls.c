@@ -33,14 +33,26 @@ info_cb(const SSL *ssl, int where, int ret)
 	f = SSL_get_ex_data(ssl, facts_index);
 	if (f == NULL)
 		return;
-	/* The first alert in each direction is the one that tells why. */
-	if (where & SSL_CB_READ) {
-		if (f->alert_received[0] == '\0')
-			copy(f->alert_received, sizeof(f->alert_received),
-			    SSL_alert_desc_string_long(ret));
-	} else if (f->alert_sent[0] == '\0')
-		copy(f->alert_sent, sizeof(f->alert_sent),
-		    SSL_alert_desc_string_long(ret));
+	/* The first fatal alert in each direction is the one that tells why
+	 * (a close_notify at QUIT is a warning and tells nothing). Alerts new
+	 * in TLS 1.3 (certificate_required, 116) are unknown to OpenSSL's
+	 * name table: their number is kept instead. */
+	if (((unsigned)ret >> 8) != SSL3_AL_FATAL)
+		return;
+	{
+		const char *name = SSL_alert_desc_string_long(ret);
+		char *dst = (where & SSL_CB_READ) ? f->alert_received :
+		    f->alert_sent;
+		size_t n = (where & SSL_CB_READ) ? sizeof(f->alert_received) :
+		    sizeof(f->alert_sent);
+
+		if (dst[0] != '\0')
+			return;
+		if (name == NULL || strcmp(name, "unknown") == 0)
+			snprintf(dst, n, "alert %d", ret & 0xff);
+		else
+			copy(dst, n, name);
+	}
 }
 
 struct tls_ctx *
@@ -59,6 +71,10 @@ tls_ctx_new(const struct tls_params *p, char **err)
 	/* Verification is recorded, not enforced: see tls.h. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* The session appends to its output buffer (a QUIT after a failure)
+	 * while a write may wait to be retried. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    SSL_MODE_ENABLE_PARTIAL_WRITE);
 	SSL_CTX_set_info_callback(ctx, info_cb);
 	if (p->min_version != 0)
 		SSL_CTX_set_min_proto_version(ctx, p->min_version);
