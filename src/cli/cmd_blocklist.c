@@ -17,6 +17,7 @@
 #include "bl/target.h"
 #include "classify/finding.h"
 #include "cli/cli.h"
+#include "core/file.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/mtime.h"
@@ -502,38 +503,6 @@ list_zones(const struct bl_catalogue *cat, const struct cli_globals *g)
 
 /* ---- options and the run --------------------------------------------- */
 
-static char *
-read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	buf_init(&b, ZONES_FILE_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(&b, chunk, n) < 0) {
-			snprintf(err, errlen, "larger than %d bytes",
-			    ZONES_FILE_MAX);
-			fclose(f);
-			buf_release(&b);
-			return NULL;
-		}
-	if (ferror(f)) {
-		snprintf(err, errlen, "read error");
-		fclose(f);
-		buf_release(&b);
-		return NULL;
-	}
-	fclose(f);
-	*len = b.len;
-	return b.len ? buf_steal(&b) : xstrdup("");
-}
-
 /* Marks the zones named in list (comma-separated) in mark[]. Returns 0,
  * or -1 after printing the unknown name. */
 static int
@@ -626,7 +595,8 @@ run(int argc, char **argv, struct cli_globals *g)
 	if (zones_file != NULL) {
 		size_t len = 0;
 
-		text = read_file(zones_file, &len, err, sizeof(err));
+		text = file_read(zones_file, ZONES_FILE_MAX, &len, err,
+		    sizeof(err));
 		if (text == NULL)
 			return cli_usage_error("blocklist", "--zones %s: %s",
 			    zones_file, err);

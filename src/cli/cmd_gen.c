@@ -22,6 +22,7 @@
 #include "auth/spf_eval.h"
 #include "classify/finding.h"
 #include "cli/cli.h"
+#include "core/file.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "dns/resolver.h"
@@ -641,26 +642,11 @@ one_of(const char *s, const char *a, const char *b, const char *c)
 static int
 read_file(const char *path, char **data, size_t *len)
 {
-	struct buf b;
-	char chunk[4096];
-	size_t n;
-	FILE *f;
+	char err[128];
 
-	f = fopen(path, "r");
-	if (f == NULL)
-		return cli_usage_error("gen", "--cert %s: %s", path,
-		    strerror(errno));
-	buf_init(&b, CERT_FILE_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(&b, chunk, n) < 0) {
-			fclose(f);
-			buf_release(&b);
-			return cli_usage_error("gen", "--cert %s: larger than "
-			    "%d bytes", path, CERT_FILE_MAX);
-		}
-	fclose(f);
-	*len = b.len;
-	*data = buf_steal(&b);
+	*data = file_read(path, CERT_FILE_MAX, len, err, sizeof(err));
+	if (*data == NULL)
+		return cli_usage_error("gen", "--cert %s: %s", path, err);
 	return 0;
 }
 

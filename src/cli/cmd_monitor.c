@@ -26,6 +26,7 @@
 #include "bl/target.h"
 #include "classify/finding.h"
 #include "cli/cli.h"
+#include "core/file.h"
 #include "cli/monitor_int.h"
 #include "core/buf.h"
 #include "core/conf.h"
@@ -86,37 +87,6 @@ struct mon_conf {
 
 /* ---- the configuration ----------------------------------------------- */
 
-static char *
-slurp(const char *path, size_t max, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(&b, chunk, n) < 0) {
-			snprintf(err, errlen, "larger than %zu bytes", max);
-			fclose(f);
-			buf_release(&b);
-			return NULL;
-		}
-	if (ferror(f)) {
-		snprintf(err, errlen, "read error");
-		fclose(f);
-		buf_release(&b);
-		return NULL;
-	}
-	fclose(f);
-	*len = b.len;
-	return b.len ? buf_steal(&b) : xstrdup("");
-}
-
 static bool
 key_in(const char *key, const char *const *keys)
 {
@@ -149,7 +119,7 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 	mc->keep_days = 90;
 	mc->alert.command_timeout_ms = 10000;
 	mc->alert.webhook_timeout_ms = 10000;
-	if ((text = slurp(path, CONF_FILE_MAX, &len, why, sizeof(why))) ==
+	if ((text = file_read(path, CONF_FILE_MAX, &len, why, sizeof(why))) ==
 	    NULL) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
@@ -869,7 +839,7 @@ setup_zones(struct mon *m, char *err, size_t errlen)
 
 	if (mc->zones_file != NULL) {
 		size_t len = 0;
-		char *text = slurp(mc->zones_file, ZONES_FILE_MAX, &len, why,
+		char *text = file_read(mc->zones_file, ZONES_FILE_MAX, &len, why,
 		    sizeof(why));
 
 		if (text == NULL) {
