@@ -21,6 +21,9 @@ every ADDRESS:PORT and treats each accepted connection by its MODE:
   tls-old          offer STARTTLS, then handshake with a server limited to
                    TLS 1.0/1.1 at SECLEVEL 0 (an OpenSSL 3 client refuses)
   rcpt-421         healthy through MAIL (STARTTLS included), RCPT gets a 421 rate reply
+  tls-certreq      offer STARTTLS, then a TLS 1.3 handshake that requires a client
+                   certificate: the server's alert (certificate_required) comes
+                   after the client thinks the handshake is done
 
 Standard library only. Every connection is bounded (--conn-lifetime) and the
 whole process exits after --lifetime seconds.
@@ -43,13 +46,14 @@ CONN_LIFETIME = 60.0
 class Session:
     """One accepted connection, served in its own thread."""
 
-    def __init__(self, sock, peer, mode, hostname, tls_ctx, old_ctx):
+    def __init__(self, sock, peer, mode, hostname, tls_ctx, old_ctx, certreq_ctx=None):
         self.sock = sock
         self.peer = peer
         self.mode = mode
         self.host = hostname
         self.tls_ctx = tls_ctx
         self.old_ctx = old_ctx
+        self.certreq_ctx = certreq_ctx
         self.deadline = time.monotonic() + CONN_LIFETIME
         self.buf = b""
         self.tls = False
@@ -229,6 +233,17 @@ class Session:
         self.reply("220 %s ESMTP faultd" % self.host)
         self.smtp_loop(on_starttls=old_handshake)
 
+    def m_tls_certreq(self):
+        def certreq_handshake():
+            try:
+                s = self.certreq_ctx.wrap_socket(self.sock, server_side=True)
+                s.settimeout(self.left())
+                s.recv(100)
+            except (ssl.SSLError, OSError):
+                pass
+        self.reply("220 %s ESMTP faultd" % self.host)
+        self.smtp_loop(on_starttls=certreq_handshake)
+
     def m_rcpt_421(self):
         self.reply("220 %s ESMTP faultd" % self.host)
         self.smtp_loop(rcpt_reply="421 4.7.28 %s Our system has detected an unusual rate of "
@@ -268,8 +283,14 @@ def main():
     a = ap.parse_args()
     CONN_LIFETIME = a.conn_lifetime
 
-    tls_ctx = old_ctx = None
+    tls_ctx = old_ctx = certreq_ctx = None
     if a.cert:
+        # TLS 1.3 with a client certificate required: no client sends one.
+        certreq_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        certreq_ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        certreq_ctx.load_cert_chain(a.cert, a.key)
+        certreq_ctx.verify_mode = ssl.CERT_REQUIRED
+        certreq_ctx.load_verify_locations(a.cert)
         tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls_ctx.load_cert_chain(a.cert, a.key)
         old_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -300,7 +321,7 @@ def main():
             except (BlockingIOError, OSError):
                 continue
             cs.setblocking(True)
-            s = Session(cs, peer, mode, host, tls_ctx, old_ctx)
+            s = Session(cs, peer, mode, host, tls_ctx, old_ctx, certreq_ctx)
             threading.Thread(target=s.run, daemon=True).start()
     print("faultd: lifetime over", flush=True)
 

@@ -149,7 +149,7 @@ make_ca() {
 	leaf wrongname mx.elsewhere.test elsewhere.test
 	leaf submit submit.test
 	leaf tls10 tls10.test mx.tls10.test
-	leaf faultd mx.faultd.test $(for n in busy silent reset close garbage drip longline manylines drop dropped tlsstall tlsold rcpt421; do printf "mx.%s.test " $n; done)
+	leaf faultd mx.faultd.test $(for n in busy silent reset close garbage drip longline manylines drop dropped tlsstall tlsold rcpt421 certreq; do printf "mx.%s.test " $n; done)
 	leaf mode mode.test mx.mode.test
 
 	# Expired: openssl ca takes explicit start and end dates.
@@ -260,6 +260,7 @@ dropped 127.0.10.59
 tlsstall 127.0.10.60
 tlsold 127.0.10.61
 rcpt421 127.0.10.62
+certreq 127.0.10.63
 EOF
 }
 
@@ -604,6 +605,7 @@ write_faultd_conf() {
 127.0.10.60 25 starttls-stall  mx.tlsstall.test
 127.0.10.61 25 tls-old         mx.tlsold.test
 127.0.10.62 25 rcpt-421        mx.rcpt421.test
+127.0.10.63 25 tls-certreq     mx.certreq.test
 EOF
 }
 

@@ -284,6 +284,22 @@ io_write_some(struct smtp_session *s)
 	return 0;
 }
 
+/* Reads what OpenSSL can still get after a failed write: true when it is
+ * a TLS alert (its reason then in the TLS facts). */
+static bool
+alert_pending(struct smtp_session *s)
+{
+	char tmp[256];
+	int k;
+
+	ERR_clear_error();
+	k = SSL_read(s->ssl, tmp, sizeof(tmp));
+	if (k > 0 || SSL_get_error(s->ssl, k) != SSL_ERROR_SSL)
+		return false;
+	tls_take_error(&s->r.tls);
+	return s->r.tls.error[0] != '\0' || s->r.tls.alert_received[0] != '\0';
+}
+
 static void
 send_cmd(struct smtp_session *s, enum smtp_stage st, const char *shown,
     const char *fmt, ...)
@@ -313,6 +329,16 @@ send_cmd(struct smtp_session *s, enum smtp_stage st, const char *shown,
 	case -1: {
 		int e = errno;
 
+		/* Over TLS, a peer that refused the handshake after the fact
+		 * (TLS 1.3: a certificate_required alert once the client has
+		 * finished) closes right away, and our next command meets the
+		 * reset: the alert may still wait to be read, and it names the
+		 * real failure. */
+		if (s->tls_active && alert_pending(s)) {
+			fail(s, SMTP_F_TLS, 0, "TLS failed after the handshake "
+			    "while %s: %s", stage_phrases[st], s->r.tls.error);
+			break;
+		}
 		fail(s, e == ECONNRESET || e == EPIPE ? SMTP_F_RESET :
 		    SMTP_F_CLOSED, e, "cannot send %s: %s", stage_names[st],
 		    e ? strerror(e) : "connection lost");
