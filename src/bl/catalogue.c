@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "bl/catalogue.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/sv.h"
 
@@ -613,4 +614,80 @@ bl_kinds_format(unsigned kinds, char out[32])
 		snprintf(out + strlen(out), 32 - strlen(out), "%sdomain",
 		    out[0] ? "+" : "");
 	return out;
+}
+
+struct bl_catalogue *
+bl_catalogue_load(const char *path, char *err, size_t errlen)
+{
+	struct bl_catalogue *c;
+	size_t len = 0;
+	char *text;
+
+	if (path == NULL)
+		return bl_catalogue_builtin(err, errlen);
+	text = file_read(path, BL_CATALOGUE_FILE_MAX, &len, err, errlen);
+	if (text == NULL)
+		return NULL;
+	c = bl_catalogue_parse(text, len, err, errlen);
+	free(text);
+	return c;
+}
+
+/* Marks the zones named in list (comma-separated) in mark[]. */
+static int
+mark_zones(const struct bl_catalogue *c, const char *list, bool *mark,
+    const char *label, char *err, size_t errlen)
+{
+	char *copy = xstrdup(list), *p = copy, *name;
+	int rc = 0;
+
+	while ((name = strsep(&p, ",")) != NULL) {
+		const struct bl_zone *z;
+
+		while (*name == ' ')
+			name++;
+		if (*name == '\0')
+			continue;
+		if ((z = bl_catalogue_find(c, name)) == NULL) {
+			snprintf(err, errlen, "%s: zone '%s' is not in the "
+			    "catalogue", label, name);
+			rc = -1;
+			break;
+		}
+		mark[z - c->zones] = true;
+	}
+	free(copy);
+	return rc;
+}
+
+int
+bl_catalogue_select(const struct bl_catalogue *c, const char *only,
+    const char *skip, const char *only_label, const char *skip_label,
+    const struct bl_zone ***out, char *err, size_t errlen)
+{
+	bool *on = xcalloc((size_t)c->nzones + 1, sizeof(bool));
+	bool *off = xcalloc((size_t)c->nzones + 1, sizeof(bool));
+	const struct bl_zone **z = NULL;
+	int i, n = -1;
+
+	if ((only != NULL && mark_zones(c, only, on, only_label, err,
+	    errlen) < 0) || (skip != NULL && mark_zones(c, skip, off,
+	    skip_label, err, errlen) < 0))
+		goto out;
+	z = xcalloc((size_t)c->nzones + 1, sizeof(*z));
+	n = 0;
+	for (i = 0; i < c->nzones; i++)
+		if ((only != NULL ? on[i] : c->zones[i].enabled) && !off[i])
+			z[n++] = &c->zones[i];
+	if (n == 0) {
+		snprintf(err, errlen, "no zone left to check");
+		free(z);
+		z = NULL;
+		n = -1;
+	}
+out:
+	free(on);
+	free(off);
+	*out = z;
+	return n;
 }

@@ -78,6 +78,21 @@ struct bl_catalogue *bl_catalogue_parse(const char *text, size_t len,
 /* The catalogue compiled in from data/dnsbl-zones.csv. */
 struct bl_catalogue *bl_catalogue_builtin(char *err, size_t errlen);
 struct bl_catalogue *bl_catalogue_free(struct bl_catalogue *c);
+/* The catalogue of the file path (a --zones file, at most
+ * BL_CATALOGUE_FILE_MAX bytes), or the built-in one when path is NULL.
+ * NULL with a reason in err. */
+#define BL_CATALOGUE_FILE_MAX	(4 << 20)
+struct bl_catalogue *bl_catalogue_load(const char *path, char *err,
+		    size_t errlen);
+/* The zones to check: with only (comma-separated names) exactly those,
+ * disabled ones included, else every enabled zone; minus those of skip.
+ * only_label and skip_label name the two lists in errors ("--only").
+ * Returns the count and an array the caller frees in *out, or -1 with a
+ * reason in err (a name not in the catalogue, no zone left). */
+int		 bl_catalogue_select(const struct bl_catalogue *c,
+		    const char *only, const char *skip, const char *only_label,
+		    const char *skip_label, const struct bl_zone ***out,
+		    char *err, size_t errlen);
 /* The zone named name (case-insensitive, a final dot ignored), or NULL. */
 const struct bl_zone *bl_catalogue_find(const struct bl_catalogue *c,
 		    const char *name);

@@ -98,6 +98,15 @@ void	cli_print_help(const struct cmd_entry *e);
 int	cli_parse_seconds(const char *s, int *ms);
 int	cli_parse_int(const char *s, long min, long max, long *out);
 
+struct event_base;
+struct dns;
+
+/* The resolver every command builds from the global options on base:
+ * --resolver (else resolv.conf), --trust-anchor, and --timeout, else
+ * default_ms, per query. NULL after printing "mxdoc CMD: DNS: reason". */
+struct dns	*cli_dns_new(struct event_base *base, const struct cli_globals *g,
+		    int default_ms, const char *cmd);
+
 /* How the human reports name and colour a severity: "OK", "WARNING"... */
 const char	*cli_sev_label(enum severity s);
 enum tcolor	 cli_sev_color(enum severity s);

@@ -483,31 +483,24 @@ audit_one(const char *domain, const struct audit_params *tmpl,
     struct cli_globals *g, bool lines)
 {
 	struct audit_params p = *tmpl;
-	struct dns_params dp;
 	struct event_base *base = NULL;
 	struct audit_result *r = NULL;
 	char *err = NULL;
 	int rc = EXIT_INTERNAL;
 
-	memset(&dp, 0, sizeof(dp));
 	base = event_base_new();
 	if (base == NULL) {
 		fprintf(stderr, "mxdoc auth: cannot create the event loop\n");
 		goto out;
 	}
-	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
-	p.dns = dns_new(base, &dp, &err);
-	if (p.dns == NULL) {
-		fprintf(stderr, "mxdoc auth: DNS: %s\n", err ? err : "?");
+	p.dns = cli_dns_new(base, g, 5000, "auth");
+	if (p.dns == NULL)
 		goto out;
-	}
 	p.domain = domain;
 	p.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
 	p.smtp_timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
-	if (dp.timeout_ms * 3 > 20000)
-		p.spf_deadline_ms = dp.timeout_ms * 3;
+	if (g->timeout_ms * 3 > 20000)
+		p.spf_deadline_ms = g->timeout_ms * 3;
 	r = audit_run(base, &p, &err);
 	if (r == NULL) {
 		rc = cli_usage_error("auth", "%s", err ? err : "?");

@@ -17,7 +17,6 @@
 #include "bl/target.h"
 #include "classify/finding.h"
 #include "cli/cli.h"
-#include "core/file.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/mtime.h"
@@ -26,7 +25,6 @@
 
 extern const struct cmd_entry cmd_blocklist_entry;
 
-#define ZONES_FILE_MAX	(4 << 20)
 #define TARGETS_MAX	1000
 
 enum {
@@ -503,35 +501,6 @@ list_zones(const struct bl_catalogue *cat, const struct cli_globals *g)
 
 /* ---- options and the run --------------------------------------------- */
 
-/* Marks the zones named in list (comma-separated) in mark[]. Returns 0,
- * or -1 after printing the unknown name. */
-static int
-mark_zones(const struct bl_catalogue *cat, const char *list, bool *mark,
-    const char *opt)
-{
-	char *copy = xstrdup(list), *p = copy, *name;
-	int rc = 0;
-
-	while ((name = strsep(&p, ",")) != NULL) {
-		const struct bl_zone *z;
-
-		while (*name == ' ')
-			name++;
-		if (*name == '\0')
-			continue;
-		if ((z = bl_catalogue_find(cat, name)) == NULL) {
-			cli_usage_error("blocklist", "%s: zone '%s' is not in "
-			    "the catalogue (--list-zones shows them)", opt,
-			    name);
-			rc = -1;
-			break;
-		}
-		mark[z - cat->zones] = true;
-	}
-	free(copy);
-	return rc;
-}
-
 static int
 run(int argc, char **argv, struct cli_globals *g)
 {
@@ -549,17 +518,15 @@ run(int argc, char **argv, struct cli_globals *g)
 	struct bl_catalogue *cat = NULL;
 	struct bl_target *targets = NULL;
 	struct bl_params bp;
-	struct dns_params dp;
 	struct event_base *base = NULL;
 	struct finding verdict;
 	struct ctx x;
-	bool *on = NULL, *off = NULL, list = false, have_verdict = false;
-	char err[512], *derr = NULL, *text = NULL;
+	bool list = false, have_verdict = false;
+	char err[512];
 	int c, i, ntargets, rc = EXIT_INTERNAL;
 	long v;
 
 	memset(&bp, 0, sizeof(bp));
-	memset(&dp, 0, sizeof(dp));
 	memset(&x, 0, sizeof(x));
 	int stop = EXIT_OK;
 
@@ -592,20 +559,10 @@ run(int argc, char **argv, struct cli_globals *g)
 		}
 	}
 	text_color_init(g->color);
-	if (zones_file != NULL) {
-		size_t len = 0;
-
-		text = file_read(zones_file, ZONES_FILE_MAX, &len, err,
-		    sizeof(err));
-		if (text == NULL)
+	if ((cat = bl_catalogue_load(zones_file, err, sizeof(err))) == NULL) {
+		if (zones_file != NULL)
 			return cli_usage_error("blocklist", "--zones %s: %s",
 			    zones_file, err);
-		cat = bl_catalogue_parse(text, len, err, sizeof(err));
-		free(text);
-		if (cat == NULL)
-			return cli_usage_error("blocklist", "--zones %s: %s",
-			    zones_file, err);
-	} else if ((cat = bl_catalogue_builtin(err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mxdoc blocklist: the built-in catalogue: %s\n",
 		    err);
 		return EXIT_INTERNAL;
@@ -636,20 +593,14 @@ run(int argc, char **argv, struct cli_globals *g)
 			goto out;
 		}
 	}
-	on = xcalloc((size_t)cat->nzones + 1, sizeof(bool));
-	off = xcalloc((size_t)cat->nzones + 1, sizeof(bool));
-	if ((only != NULL && mark_zones(cat, only, on, "--only") < 0) ||
-	    (skip != NULL && mark_zones(cat, skip, off, "--skip") < 0)) {
-		rc = EXIT_USAGE;
-		goto out;
-	}
 	x.cat = cat;
-	x.zones = xcalloc((size_t)cat->nzones + 1, sizeof(*x.zones));
-	for (i = 0; i < cat->nzones; i++)
-		if ((only != NULL ? on[i] : cat->zones[i].enabled) && !off[i])
-			x.zones[x.nzones++] = &cat->zones[i];
-	if (x.nzones == 0) {
-		rc = cli_usage_error("blocklist", "no zone left to check");
+	x.nzones = bl_catalogue_select(cat, only, skip, "--only", "--skip",
+	    &x.zones, err, sizeof(err));
+	if (x.nzones < 0) {
+		x.nzones = 0;
+		rc = cli_usage_error("blocklist", "%s%s", err,
+		    strstr(err, "not in the catalogue") != NULL ?
+		    " (--list-zones shows them)" : "");
 		goto out;
 	}
 
@@ -659,14 +610,9 @@ run(int argc, char **argv, struct cli_globals *g)
 		    "loop\n");
 		goto out;
 	}
-	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
-	bp.dns = dns_new(base, &dp, &derr);
-	if (bp.dns == NULL) {
-		fprintf(stderr, "mxdoc blocklist: DNS: %s\n", derr ? derr : "?");
+	bp.dns = cli_dns_new(base, g, 5000, "blocklist");
+	if (bp.dns == NULL)
 		goto out;
-	}
 	bp.zones = x.zones;
 	bp.nzones = x.nzones;
 	bp.family = g->family;
@@ -698,10 +644,7 @@ out:
 		dns_free(bp.dns);
 	if (base != NULL)
 		event_base_free(base);
-	free(on);
-	free(off);
 	free(targets);
-	free(derr);
 	bl_catalogue_free(cat);
 	return rc;
 }

@@ -640,7 +640,6 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct diag_params p;
-	struct dns_params dp;
 	struct tls_params tp;
 	struct event_base *base = NULL;
 	struct diag_result *res = NULL;
@@ -651,7 +650,6 @@ run(int argc, char **argv, struct cli_globals *g)
 
 	memset(&p, 0, sizeof(p));
 	memset(&tp, 0, sizeof(tp));
-	memset(&dp, 0, sizeof(dp));
 	int stop = EXIT_OK;
 
 	while ((c = cli_next_option(argc, argv, opts, g, &cmd_diagnose_entry,
@@ -749,14 +747,9 @@ run(int argc, char **argv, struct cli_globals *g)
 		fprintf(stderr, "mxdoc diagnose: cannot create the event loop\n");
 		goto out;
 	}
-	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
-	p.dns = dns_new(base, &dp, &derr);
-	if (p.dns == NULL) {
-		fprintf(stderr, "mxdoc diagnose: DNS: %s\n", derr ? derr : "?");
+	p.dns = cli_dns_new(base, g, 10000, "diagnose");
+	if (p.dns == NULL)
 		goto out;
-	}
 	p.tls = tls_ctx_new(&tp, &derr);
 	if (p.tls == NULL) {
 		fprintf(stderr, "mxdoc diagnose: %s\n", derr ? derr : "TLS");

@@ -815,9 +815,7 @@ run_verify_many(const struct opts *o, char **files, int nfile,
 {
 	bool single = nfile == 1;
 	struct event_base *base;
-	struct dns_params dp;
 	struct dns *dns;
-	char *derr = NULL;
 	int i, rc = EXIT_OK;
 
 	for (i = 0; i < nfile && !single; i++)
@@ -828,15 +826,8 @@ run_verify_many(const struct opts *o, char **files, int nfile,
 	base = event_base_new();
 	if (base == NULL)
 		return EXIT_INTERNAL;
-	memset(&dp, 0, sizeof(dp));
-	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
-	dns = dns_new(base, &dp, &derr);
+	dns = cli_dns_new(base, g, 5000, "dkim verify");
 	if (dns == NULL) {
-		fprintf(stderr, "mxdoc dkim verify: DNS: %s\n", derr ? derr :
-		    "?");
-		free(derr);
 		event_base_free(base);
 		return EXIT_INTERNAL;
 	}

@@ -151,7 +151,6 @@ spf_budget(struct gen_out *out, const struct cli_globals *g,
 	static struct budget_ref ref[GEN_ITEMS_MAX];
 	struct spf_eval *ev[GEN_ITEMS_MAX];
 	struct spf_params sp;
-	struct dns_params dp;
 	struct dns *dns = NULL;
 	struct buf ev_text;
 	char *err = NULL;
@@ -159,21 +158,15 @@ spf_budget(struct gen_out *out, const struct cli_globals *g,
 
 	memset(b, 0, sizeof(*b));
 	memset(ev, 0, sizeof(ev));
-	memset(&dp, 0, sizeof(dp));
 	b->lookups = out->dns_terms;
 	b->base = event_base_new();
 	if (b->base == NULL) {
 		fprintf(stderr, "mxdoc gen: cannot create the event loop\n");
 		return -1;
 	}
-	dp.servers = g->nresolver > 0 ? (const char **)g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
-	dns = dns_new(b->base, &dp, &err);
-	if (dns == NULL) {
-		fprintf(stderr, "mxdoc gen: DNS: %s\n", err ? err : "?");
+	dns = cli_dns_new(b->base, g, 5000, "gen");
+	if (dns == NULL)
 		goto out;
-	}
 	for (i = 0; i < out->ninclude; i++) {
 		const char *d = out->include[i];
 
@@ -194,8 +187,8 @@ spf_budget(struct gen_out *out, const struct cli_globals *g,
 		 * whole worst case; the notes compare it with 10. */
 		sp.max_lookups = 100;
 		sp.max_void = 50;
-		sp.deadline_ms = dp.timeout_ms * 3 > 20000 ? dp.timeout_ms * 3 :
-		    20000;
+		sp.deadline_ms = g->timeout_ms * 3 > 20000 ?
+		    g->timeout_ms * 3 : 20000;
 		ref[i].b = b;
 		ref[i].i = i;
 		ev[i] = spf_eval_start(b->base, &sp, on_budget, &ref[i], &err);
@@ -334,7 +327,6 @@ tlsa_from_mx(const char *host, int port, const struct cli_globals *g,
 	static struct fetch f;
 	struct tls_params tparams;
 	struct smtp_params sp;
-	struct dns_params dp;
 	struct dns *dns = NULL;
 	struct tls_ctx *tctx = NULL;
 	struct smtp_session *s = NULL;
@@ -345,7 +337,6 @@ tlsa_from_mx(const char *host, int port, const struct cli_globals *g,
 	int rc = EXIT_INTERNAL;
 
 	memset(&f, 0, sizeof(f));
-	memset(&dp, 0, sizeof(dp));
 	memset(&tparams, 0, sizeof(tparams));
 	f.base = event_base_new();
 	if (f.base == NULL)
@@ -361,16 +352,9 @@ tlsa_from_mx(const char *host, int port, const struct cli_globals *g,
 		f.addrlen = sizeof(*s6);
 		f.have_addr = true;
 	} else {
-		dp.servers = g->nresolver > 0 ? (const char **)g->resolver :
-		    NULL;
-		dp.trust_anchor = g->trust_anchor;
-		dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
-		dns = dns_new(f.base, &dp, &err);
-		if (dns == NULL) {
-			fprintf(stderr, "mxdoc gen tlsa: DNS: %s\n",
-			    err ? err : "?");
+		dns = cli_dns_new(f.base, g, 5000, "gen tlsa");
+		if (dns == NULL)
 			goto out;
-		}
 		if (dns_query(dns, host, g->family == 6 ? DNS_T_AAAA : DNS_T_A,
 		    on_addr, &f) == NULL) {
 			fprintf(stderr, "mxdoc gen tlsa: cannot ask DNS for "

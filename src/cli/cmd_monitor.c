@@ -38,7 +38,6 @@
 extern const struct cmd_entry cmd_monitor_entry;
 
 #define CONF_FILE_MAX	(1 << 20)
-#define ZONES_FILE_MAX	(4 << 20)
 #define TARGETS_MAX	1000
 #define PENDING_MAX	64	/* rounds held while the history is down */
 #define DEFAULT_DB	"/var/lib/mxdoc/monitor.db"
@@ -283,33 +282,6 @@ conf_release(struct mon_conf *mc)
 	free(mc->targets);
 	conf_free(mc->conf);
 	memset(mc, 0, sizeof(*mc));
-}
-
-/* Marks the zones named in list (comma-separated). */
-static int
-mark_zones(const struct bl_catalogue *cat, const char *list, bool *mark,
-    const char *key, char *err, size_t errlen)
-{
-	char *copy = xstrdup(list), *p = copy, *name;
-	int rc = 0;
-
-	while ((name = strsep(&p, ",")) != NULL) {
-		const struct bl_zone *z;
-
-		while (*name == ' ')
-			name++;
-		if (*name == '\0')
-			continue;
-		if ((z = bl_catalogue_find(cat, name)) == NULL) {
-			snprintf(err, errlen, "%s: zone '%s' is not in the "
-			    "catalogue", key, name);
-			rc = -1;
-			break;
-		}
-		mark[z - cat->zones] = true;
-	}
-	free(copy);
-	return rc;
 }
 
 /* ---- the monitor ----------------------------------------------------- */
@@ -833,51 +805,24 @@ static int
 setup_zones(struct mon *m, char *err, size_t errlen)
 {
 	struct mon_conf *mc = m->mc;
-	bool *on, *off;
 	char why[512];
-	int i, rc = -1;
 
-	if (mc->zones_file != NULL) {
-		size_t len = 0;
-		char *text = file_read(mc->zones_file, ZONES_FILE_MAX, &len, why,
-		    sizeof(why));
-
-		if (text == NULL) {
+	m->cat = bl_catalogue_load(mc->zones_file, why, sizeof(why));
+	if (m->cat == NULL) {
+		if (mc->zones_file != NULL)
 			snprintf(err, errlen, "zones %s: %s", mc->zones_file,
 			    why);
-			return -1;
-		}
-		m->cat = bl_catalogue_parse(text, len, why, sizeof(why));
-		free(text);
-		if (m->cat == NULL) {
-			snprintf(err, errlen, "zones %s: %s", mc->zones_file,
-			    why);
-			return -1;
-		}
-	} else if ((m->cat = bl_catalogue_builtin(why, sizeof(why))) == NULL) {
-		snprintf(err, errlen, "the built-in catalogue: %s", why);
+		else
+			snprintf(err, errlen, "the built-in catalogue: %s", why);
 		return -1;
 	}
-	on = xcalloc((size_t)m->cat->nzones + 1, sizeof(bool));
-	off = xcalloc((size_t)m->cat->nzones + 1, sizeof(bool));
-	if ((mc->only != NULL && mark_zones(m->cat, mc->only, on, "only", err,
-	    errlen) < 0) || (mc->skip != NULL && mark_zones(m->cat, mc->skip,
-	    off, "skip", err, errlen) < 0))
-		goto out;
-	m->zones = xcalloc((size_t)m->cat->nzones + 1, sizeof(*m->zones));
-	for (i = 0; i < m->cat->nzones; i++)
-		if ((mc->only != NULL ? on[i] : m->cat->zones[i].enabled) &&
-		    !off[i])
-			m->zones[m->nzones++] = &m->cat->zones[i];
-	if (m->nzones == 0) {
-		snprintf(err, errlen, "no zone left to check");
-		goto out;
+	m->nzones = bl_catalogue_select(m->cat, mc->only, mc->skip, "only",
+	    "skip", &m->zones, err, errlen);
+	if (m->nzones < 0) {
+		m->nzones = 0;
+		return -1;
 	}
-	rc = 0;
-out:
-	free(on);
-	free(off);
-	return rc;
+	return 0;
 }
 
 static int

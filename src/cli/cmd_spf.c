@@ -544,7 +544,6 @@ static int
 run_batch(const char *path, const char *receiver, struct cli_globals *g)
 {
 	struct batch b;
-	struct dns_params dp;
 	char *err = NULL;
 	size_t i, nread = 0;
 	int rc;
@@ -563,17 +562,11 @@ run_batch(const char *path, const char *receiver, struct cli_globals *g)
 		fprintf(stderr, "mxdoc spf: cannot create the event loop\n");
 		goto out;
 	}
-	memset(&dp, 0, sizeof(dp));
-	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
-	if (dp.timeout_ms * 3 > 20000)
-		b.p.deadline_ms = dp.timeout_ms * 3;
-	b.p.dns = dns_new(b.base, &dp, &err);
-	if (b.p.dns == NULL) {
-		fprintf(stderr, "mxdoc spf: DNS: %s\n", err ? err : "?");
+	if (g->timeout_ms * 3 > 20000)
+		b.p.deadline_ms = g->timeout_ms * 3;
+	b.p.dns = cli_dns_new(b.base, g, 5000, "spf");
+	if (b.p.dns == NULL)
 		goto out;
-	}
 	nread = b.n;
 	batch_pump(&b);
 	if (b.printed < b.n)
@@ -614,7 +607,6 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spf_params p;
-	struct dns_params dp;
 	struct event_base *base = NULL;
 	struct spf_eval *ev;
 	struct spf_run r = { NULL, NULL };
@@ -624,7 +616,6 @@ run(int argc, char **argv, struct cli_globals *g)
 	int c, rc = EXIT_INTERNAL;
 
 	memset(&p, 0, sizeof(p));
-	memset(&dp, 0, sizeof(dp));
 	int stop = EXIT_OK;
 
 	while ((c = cli_next_option(argc, argv, opts, g, &cmd_spf_entry,
@@ -691,18 +682,13 @@ run(int argc, char **argv, struct cli_globals *g)
 		fprintf(stderr, "mxdoc spf: cannot create the event loop\n");
 		goto out;
 	}
-	dp.servers = g->nresolver > 0 ? g->resolver : NULL;
-	dp.trust_anchor = g->trust_anchor;
-	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 5000;
 	/* The whole check may take a few query timeouts, and at least the
 	 * 20 s RFC 7208 4.6.4 asks for. */
-	if (dp.timeout_ms * 3 > 20000)
-		p.deadline_ms = dp.timeout_ms * 3;
-	p.dns = dns_new(base, &dp, &err);
-	if (p.dns == NULL) {
-		fprintf(stderr, "mxdoc spf: DNS: %s\n", err ? err : "?");
+	if (g->timeout_ms * 3 > 20000)
+		p.deadline_ms = g->timeout_ms * 3;
+	p.dns = cli_dns_new(base, g, 5000, "spf");
+	if (p.dns == NULL)
 		goto out;
-	}
 	r.base = base;
 	ev = spf_eval_start(base, &p, on_done, &r, &err);
 	if (ev == NULL) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "dns/resolver.h"
 
 #define commands cmd_table
 #define NCOMMANDS cmd_count
@@ -29,6 +30,25 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_USAGE;
+}
+
+struct dns *
+cli_dns_new(struct event_base *base, const struct cli_globals *g,
+    int default_ms, const char *cmd)
+{
+	struct dns_params dp;
+	struct dns *d;
+	char *err = NULL;
+
+	memset(&dp, 0, sizeof(dp));
+	dp.servers = g->nresolver > 0 ? (const char **)g->resolver : NULL;
+	dp.trust_anchor = g->trust_anchor;
+	dp.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : default_ms;
+	d = dns_new(base, &dp, &err);
+	if (d == NULL)
+		fprintf(stderr, "mxdoc %s: DNS: %s\n", cmd, err ? err : "?");
+	free(err);
+	return d;
 }
 
 const char *
