@@ -26,6 +26,7 @@ extern const struct cmd_entry cmd_logs_entry;
 enum {
 	OPT_SINCE = OPT_FIRST_LOCAL, OPT_UNTIL, OPT_DOMAIN, OPT_CAUSE,
 	OPT_MESSAGE, OPT_YEAR, OPT_TZ, OPT_ESCALATE, OPT_HTML, OPT_FOLLOW,
+	OPT_JOBS, OPT_PART,
 };
 
 #define TEXT_DESTS	20
@@ -57,6 +58,8 @@ static const char help[] =
 "                         file with charts (- for standard output)\n"
 "  --follow               follow one live log across rotation: a line per\n"
 "                         new failure; the report on SIGINT or SIGTERM\n"
+"  --jobs N               threads that parse a plain file, 1 to 64 (default:\n"
+"                         the CPUs online); the report is the same\n"
 "\n"
 "Postfix, Exim, Sendmail and OpenSMTPD lines are recognised per line, so\n"
 "mixed syslog files work; Exchange message tracking logs and Exchange\n"
@@ -779,6 +782,10 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ "escalate", required_argument, NULL, OPT_ESCALATE },
 		{ "html", required_argument, NULL, OPT_HTML },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		/* the bytes of a part for --jobs: for tests, which cut files
+		 * into parts of a line or a few */
+		{ "part-bytes", required_argument, NULL, OPT_PART },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct logs_params p;
@@ -796,6 +803,8 @@ run(int argc, char **argv, struct cli_globals *g)
 
 	memset(&p, 0, sizeof(p));
 	p.zone = LOGTIME_LOCAL;
+	val = sysconf(_SC_NPROCESSORS_ONLN);
+	p.jobs = val < 1 ? 1 : val > LOGS_JOBS_MAX ? LOGS_JOBS_MAX : (int)val;
 	int stop = EXIT_OK;
 
 	while ((c = cli_next_option(argc, argv, opts, g, &cmd_logs_entry,
@@ -857,6 +866,18 @@ run(int argc, char **argv, struct cli_globals *g)
 				return cli_usage_error("logs", "--year takes "
 				    "1970 to 9999: '%s'", optarg);
 			p.year = (int)val;
+			break;
+		case OPT_JOBS:
+			if (cli_parse_int(optarg, 1, LOGS_JOBS_MAX, &val) < 0)
+				return cli_usage_error("logs", "--jobs takes 1 "
+				    "to %d: '%s'", LOGS_JOBS_MAX, optarg);
+			p.jobs = (int)val;
+			break;
+		case OPT_PART:
+			if (cli_parse_int(optarg, 1, 1L << 30, &val) < 0)
+				return cli_usage_error("logs", "--part-bytes "
+				    "takes 1 to 2^30: '%s'", optarg);
+			p.part = (size_t)val;
 			break;
 		case OPT_TZ:
 			if (logtime_parse_zone(optarg, &p.zone, &p.off_s) < 0)

@@ -1321,6 +1321,21 @@ event(struct logs *l, const struct log_event *ev)
 	one_rcpt(l, ev, ev->rcpt, m);
 }
 
+static void
+fold(struct logs *l, const struct log_event *ev)
+{
+	switch (ev->kind) {
+	case LOG_EV_UNPARSED:
+		unparsed(l, ev->reason);
+		return;
+	case LOG_EV_OTHER:
+		l->r.other++;
+		return;
+	default:
+		event(l, ev);
+	}
+}
+
 void
 logs_feed_line(struct logs *l, const char *line, size_t n)
 {
@@ -1355,16 +1370,116 @@ logs_feed_line(struct logs *l, const char *line, size_t n)
 	else
 		logline_parse(&l->t, line, n, &ev);
 	l->r.dialect[ev.dialect]++;
-	switch (ev.kind) {
-	case LOG_EV_UNPARSED:
-		unparsed(l, ev.reason);
-		return;
-	case LOG_EV_OTHER:
-		l->r.other++;
-		return;
-	default:
-		event(l, &ev);
+	fold(l, &ev);
+}
+
+/* ---- parts, for parser threads ---------------------------------------- */
+
+/* What logs_feed_line() does to one line, up to fold(), for a part read
+ * with no Exchange columns (the file's own state at its start): a line
+ * that would start them stops the part, and the folder reads the rest
+ * of the file itself. */
+void
+logs_part_parse(struct logs_part *c, const struct logtime *t0)
+{
+	const char *p = c->p, *end = c->p + c->n, *nl;
+	struct exch_fields xf;
+	uint32_t line = 0;
+
+	c->t = *t0;
+	logtime_probe_start(&c->t, c->year, c->last_mon);
+	c->lines = 0;
+	c->other = 0;
+	memset(c->dialect, 0, sizeof(c->dialect));
+	c->nev = 0;
+	c->stop = NULL;
+	while (p < end) {
+		const char *s = p;
+		struct log_event *ev;
+		size_t n;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > LOG_LINE_MAX)
+			n = LOG_LINE_MAX + 1;	/* as read_mapped() does */
+		else if (n > 0 && p[n - 1] == '\r')
+			n--;
+		line++;
+		if (c->file_start && line == 1 && n >= 3 &&
+		    memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+			s += 3;
+			n -= 3;
+		}
+		if (n > 0 && s[0] == '#') {
+			if (n <= LOG_LINE_MAX && logs_exchange_header(s, n, &xf))
+				goto stop;
+			c->other++;
+		} else if ((c->file_start && line <= 3 && n <= 4096 &&
+		    logs_exchange_header(s, n, &xf)) ||
+		    logs_exchange_headerless(s, n)) {
+			goto stop;
+		} else {
+			if (c->nev == c->capev) {
+				c->capev = c->capev ? c->capev * 2 : 256;
+				c->ev = xrealloc(c->ev, sizeof(*c->ev) *
+				    c->capev);
+			}
+			ev = &c->ev[c->nev].ev;
+			logline_parse(&c->t, s, n, ev);
+			c->dialect[ev->dialect]++;
+			if (ev->kind == LOG_EV_OTHER)
+				c->other++;
+			else
+				c->ev[c->nev++].line = line;
+		}
+		c->lines = line;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
 	}
+	return;
+stop:
+	c->stop = p;
+}
+
+void
+logs_part_fold(struct logs *l, const struct logs_part *c, const char *end)
+{
+	uint64_t line0 = l->lineno, count0 = l->counter;
+	size_t i;
+	int d;
+
+	if (!logtime_probe_holds(&l->t, c->year, c->last_mon, &c->t.probe)) {
+		/* A New Year the guess did not see (or the first stamp of
+		 * the file): the lines again, with the state they follow. */
+		logs_feed_span(l, c->p, c->stop != NULL ? end : c->p + c->n);
+		return;
+	}
+	for (i = 0; i < c->nev; i++) {
+		l->lineno = line0 + c->ev[i].line;
+		l->counter = count0 + c->ev[i].line;
+		fold(l, &c->ev[i].ev);
+	}
+	l->lineno = line0 + c->lines;
+	l->counter = count0 + c->lines;
+	l->r.lines += c->lines;
+	l->r.other += c->other;
+	for (d = 0; d < LOG_D_NUM; d++)
+		l->r.dialect[d] += c->dialect[d];
+	if (c->t.probe.seen) {
+		l->t.year = c->t.year;
+		l->t.last_mon = c->t.last_mon;
+	}
+	/* the stamp cached is that of an older line */
+	l->t.stamp_ok = false;
+	if (c->stop != NULL)
+		logs_feed_span(l, c->stop, end);
+}
+
+const struct logtime *
+logs_clock(const struct logs *l)
+{
+	return &l->t;
 }
 
 void
@@ -1476,24 +1591,14 @@ reader_read(struct reader *r, char *out, size_t cap, const char **zerr)
 
 #define MAP_DROP	(4 << 20)
 
-/* A plain file is read in place: no copy into a buffer, and the kernel
- * reads ahead of the parser (MADV_SEQUENTIAL). -1 when it cannot be
- * mapped (the caller reads it instead). The size is that of the open: a
- * log that grows meanwhile is read up to there. */
-static int
-read_mapped(struct logs *l, int fd, size_t size)
+void
+logs_feed_span(struct logs *l, const char *p, const char *end)
 {
-	const char *base, *p, *end, *nl, *dropped;
 	long pg = sysconf(_SC_PAGESIZE);
-	void *m;
+	const char *nl, *dropped = p;
 
-	m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		return -1;
-	(void)madvise(m, size, MADV_SEQUENTIAL);
-	base = m;
-	p = dropped = base;
-	end = base + size;
+	if (pg > 0)
+		dropped -= (uintptr_t)p % (uintptr_t)pg;
 	while (p < end) {
 		size_t n;
 
@@ -1523,6 +1628,27 @@ read_mapped(struct logs *l, int fd, size_t size)
 			break;
 		p = nl + 1;
 	}
+}
+
+/* A plain file is read in place: no copy into a buffer, and the kernel
+ * reads ahead of the parser (MADV_SEQUENTIAL); with parser threads when
+ * asked for. -1 when it cannot be mapped (the caller reads it instead).
+ * The size is that of the open: a log that grows meanwhile is read up to
+ * there. */
+static int
+read_mapped(struct logs *l, int fd, size_t size)
+{
+	const char *base;
+	void *m;
+
+	m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	(void)madvise(m, size, MADV_SEQUENTIAL);
+	base = m;
+	if (l->p.jobs < 2 || logs_jobs_read(l, base, size, l->p.jobs,
+	    l->p.part > 0 ? l->p.part : LOGS_PART) < 0)
+		logs_feed_span(l, base, base + size);
 	l->r.files[l->r.nfiles - 1].bytes = size;
 	l->r.files[l->r.nfiles - 1].lines = l->lineno;
 	munmap(m, size);

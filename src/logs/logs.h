@@ -55,7 +55,15 @@ struct logs_params {
 	long		 off_s;
 	logs_failure_cb	*on_failure;	/* or NULL */
 	void		*arg;
+	/* Parser threads for a plain file (0 or 1: none, the one thread
+	 * does it all) and the bytes of a part each (0: LOGS_PART). The
+	 * result is the same whatever they are. */
+	int		 jobs;
+	size_t		 part;
 };
+
+#define LOGS_PART	(2 << 20)
+#define LOGS_JOBS_MAX	64
 
 /* Events per time bucket. A bucket is width minutes (a power of two);
  * when a series would pass LOGS_SERIES_MAX buckets, or all series together

@@ -198,6 +198,52 @@ parse_iso(struct logtime *t, const char *p, size_t n, int64_t *us)
 	return k;
 }
 
+/* The year of a syslog stamp read after a stamp of year (0: none) and
+ * month last_mon (1..12). */
+static int
+infer_year(int year, int last_mon, const struct logtime *t, int mon, int day,
+    int h, int mi, int s)
+{
+	int y;
+
+	if (year == 0) {
+		/* The first stamp: the reference year, unless that puts it
+		 * after the reference (a day of slack for zones). */
+		y = t->ref_year;
+		if (civil_seconds(y, mon, day, h, mi, s) > t->ref_s + 86400)
+			y--;
+	} else {
+		y = year;
+		if (mon < last_mon - 5)
+			y++;		/* December, then January */
+		else if (mon > last_mon + 5)
+			y--;		/* an older line after New Year */
+	}
+	return y;
+}
+
+void
+logtime_probe_start(struct logtime *t, int year, int last_mon)
+{
+	t->year = year;
+	t->last_mon = last_mon;
+	t->stamp_ok = false;
+	t->probing = true;
+	memset(&t->probe, 0, sizeof(t->probe));
+}
+
+bool
+logtime_probe_holds(const struct logtime *t, int year, int last_mon,
+    const struct logtime_probe *pr)
+{
+	if (!pr->seen)
+		return true;
+	if (pr->exact)
+		return t->year == year && t->last_mon == last_mon;
+	return infer_year(t->year, t->last_mon, t, pr->mon, pr->day, pr->h,
+	    pr->mi, pr->s) == pr->year;
+}
+
 static size_t
 parse_syslog(struct logtime *t, const char *p, size_t n, int64_t *us)
 {
@@ -205,6 +251,7 @@ parse_syslog(struct logtime *t, const char *p, size_t n, int64_t *us)
 	const char *m;
 	int64_t civil, frac = 0;
 	size_t k;
+	bool first;
 
 	if (n < 15 || p[3] != ' ')
 		return 0;
@@ -223,22 +270,25 @@ parse_syslog(struct logtime *t, const char *p, size_t n, int64_t *us)
 	    !valid(mon, day, h, mi, s))
 		return 0;
 	k = 15 + fraction(p + 15, n - 15, &frac);
-	if (t->year == 0) {
-		/* The first stamp: the reference year, unless that puts it
-		 * after the reference (a day of slack for zones). */
-		y = t->ref_year;
-		if (civil_seconds(y, mon, day, h, mi, s) > t->ref_s + 86400)
-			y--;
-	} else {
-		y = t->year;
-		if (mon < t->last_mon - 5)
-			y++;		/* December, then January */
-		else if (mon > t->last_mon + 5)
-			y--;		/* an older line after New Year */
+	y = infer_year(t->year, t->last_mon, t, mon, day, h, mi, s);
+	first = t->probing && !t->probe.seen;
+	if (first) {
+		t->probe.seen = true;
+		t->probe.mon = mon;
+		t->probe.day = day;
+		t->probe.h = h;
+		t->probe.mi = mi;
+		t->probe.s = s;
+		t->probe.year = y;
 	}
 	if (mon == 2 && day == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
-	    y % 400 == 0)))
+	    y % 400 == 0))) {
+		/* the state was read but not set: the next stamp reads the
+		 * guess again, which then has to be the state itself */
+		if (first)
+			t->probe.exact = true;
 		return 0;
+	}
 	t->year = y;
 	t->last_mon = mon;
 	civil = civil_seconds(y, mon, day, h, mi, s);

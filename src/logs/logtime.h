@@ -43,6 +43,17 @@ struct logtime {
 	char		 stamp[15];
 	bool		 stamp_ok;
 	int64_t		 stamp_us;
+	/* A parser thread reads a part of a file without the year state of
+	 * the lines before it: it starts from a guess and keeps the first
+	 * stamp that read the state, to be checked against the state once
+	 * it is known (logtime_probe_holds). */
+	bool		 probing;
+	struct logtime_probe {
+		bool	 seen;
+		bool	 exact;		/* only the guess itself will do */
+		int	 mon, day, h, mi, s;
+		int	 year;		/* what the guess gave it */
+	}		 probe;
 };
 
 /* Starts a file: ref_s is the time its last line was written (its mtime),
@@ -54,6 +65,14 @@ void	logtime_reset(struct logtime *t, int64_t ref_s);
 /* Reads a stamp at the start of p: returns the bytes it took (0 when p does
  * not start with one) and the time in *us (UTC microseconds since 1970). */
 size_t	logtime_parse(struct logtime *t, const char *p, size_t n, int64_t *us);
+/* Starts probing from a guessed year state (year 0: no stamp yet). */
+void	logtime_probe_start(struct logtime *t, int year, int last_mon);
+/* Whether the lines read while probing from the guess (year, last_mon)
+ * got the times they would have got had they been read after the state
+ * of t: the first stamp gets the same year (the later ones follow from
+ * it), or no stamp read the state at all. */
+bool	logtime_probe_holds(const struct logtime *t, int year, int last_mon,
+	    const struct logtime_probe *pr);
 /* Parses a user's time: RFC 3339, "YYYY-MM-DD[ HH:MM[:SS]]" (in the zone
  * of t) or a duration back from now_s ("30m", "12h", "7d"). -1 if invalid. */
 int	logtime_parse_arg(struct logtime *t, const char *s, int64_t now_s,
