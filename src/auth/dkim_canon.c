@@ -59,10 +59,18 @@ dkim_hdrs_parse(const char *p, size_t n, struct dkim_hdrs *out,
 	buf_init(&out->text, n * 2 + 2);
 	/* Every bare LF becomes CRLF first: the views below point into the
 	 * finished text, which no longer moves. */
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			buf_putc(&out->text, '\r');
-		buf_putc(&out->text, p[i]);
+	for (i = 0; i < n; ) {
+		const char *q = memchr(p + i, '\n', n - i);
+		size_t k = q ? (size_t)(q - p) : n;
+
+		buf_append(&out->text, p + i, k - i);
+		if (q == NULL)
+			break;
+		if (k == 0 || p[k - 1] != '\r')
+			buf_append(&out->text, "\r\n", 2);
+		else
+			buf_putc(&out->text, '\n');
+		i = k + 1;
 	}
 	if (out->text.len > 0 && (out->text.len < 2 ||
 	    memcmp(out->text.data + out->text.len - 2, "\r\n", 2) != 0))
@@ -125,8 +133,9 @@ int
 dkim_canon_header(enum dkim_canon c, struct sv raw, bool crlf,
     struct buf *out)
 {
-	size_t i, colon, end;
+	size_t i, colon, end, start;
 	bool space = false, any = false;
+	char name[256];
 
 	if (c == DKIM_CANON_SIMPLE) {
 		if (buf_append(out, raw.p, raw.n) < 0)
@@ -141,26 +150,42 @@ dkim_canon_header(enum dkim_canon c, struct sv raw, bool crlf,
 	while (end > 0 && (is_wsp(raw.p[end - 1]) || raw.p[end - 1] == '\r' ||
 	    raw.p[end - 1] == '\n'))
 		end--;
-	for (i = 0; i < end; i++)
-		if (buf_putc(out, (char)tolower((unsigned char)raw.p[i])) < 0)
+	for (i = 0; i < end; i += start) {
+		size_t k;
+
+		start = end - i < sizeof(name) ? end - i : sizeof(name);
+		for (k = 0; k < start; k++)
+			name[k] = (char)tolower((unsigned char)raw.p[i + k]);
+		if (buf_append(out, name, start) < 0)
 			return -1;
+	}
 	if (buf_putc(out, ':') < 0)
 		return -1;
-	for (i = colon + 1; i < raw.n; i++) {
+	/* The value in runs: each run of bytes other than WSP, CR and LF is
+	 * copied whole, and what separates two runs becomes one SP. */
+	i = colon + 1;
+	while (i < raw.n) {
 		char ch = raw.p[i];
 
-		if (ch == '\r' || ch == '\n')
+		if (ch == '\r' || ch == '\n') {
+			i++;
 			continue;
+		}
 		if (is_wsp(ch)) {
 			space = true;
+			i++;
 			continue;
 		}
 		if (space && any && buf_putc(out, ' ') < 0)
 			return -1;
 		space = false;
-		any = true;
-		if (buf_putc(out, ch) < 0)
+		start = i;
+		while (i < raw.n && raw.p[i] != ' ' && raw.p[i] != '\t' &&
+		    raw.p[i] != '\r' && raw.p[i] != '\n')
+			i++;
+		if (buf_append(out, raw.p + start, i - start) < 0)
 			return -1;
+		any = true;
 	}
 	return crlf ? buf_append(out, "\r\n", 2) : 0;
 }
@@ -176,9 +201,19 @@ struct dkim_body {
 	bool		 wsp_pending;	/* relaxed: a run of WSP seen */
 	bool		 cr_held;	/* a CR that may start a CRLF */
 	bool		 any;		/* some content written */
-	bool		 open_line;	/* content since the last line end */
 	size_t		 nstage;
-	unsigned char	 stage[4096];
+	unsigned char	 stage[8192];
+};
+
+/*
+ * Byte classes of the body canonicalisers: 0 is a byte written as it is
+ * whatever surrounds it; CR and LF make line ends; SP and HTAB are runs
+ * of white space in relaxed (in simple they are plain bytes).
+ */
+enum { BC_PLAIN, BC_WSP, BC_CR, BC_LF };
+
+static const unsigned char body_class[256] = {
+	['\t'] = BC_WSP, [' '] = BC_WSP, ['\r'] = BC_CR, ['\n'] = BC_LF,
 };
 
 static void
@@ -193,40 +228,64 @@ body_flush(struct dkim_body *b)
 	b->nstage = 0;
 }
 
+/* Writes canonical bytes: small pieces are staged, large spans go to the
+ * hash as they are. The l= cut applies here and only here. */
 static void
 body_emit(struct dkim_body *b, const char *p, size_t n)
 {
-	size_t i;
-
 	b->total += (int64_t)n;
-	for (i = 0; i < n; i++) {
-		if (b->limit >= 0 && b->hashed >= b->limit)
+	if (b->limit >= 0) {
+		if (b->hashed >= b->limit)
 			return;
-		if (b->nstage == sizeof(b->stage))
-			body_flush(b);
-		b->stage[b->nstage++] = (unsigned char)p[i];
-		b->hashed++;
+		if ((int64_t)n > b->limit - b->hashed)
+			n = (size_t)(b->limit - b->hashed);
+	}
+	b->hashed += (int64_t)n;
+	if (n <= sizeof(b->stage) - b->nstage) {
+		memcpy(b->stage + b->nstage, p, n);
+		b->nstage += n;
+		return;
+	}
+	body_flush(b);
+	if (n < sizeof(b->stage) / 2) {
+		memcpy(b->stage, p, n);
+		b->nstage = n;
+	} else if (b->md != NULL)
+		EVP_DigestUpdate(b->md, p, n);
+	else
+		buf_append(b->sink, p, n);
+}
+
+/* Writes what a line's first content byte releases: the empty lines held
+ * back (they are dropped at the end of the body, 3.4.3 and 3.4.4), then a
+ * run of WSP as one SP (relaxed). */
+static void
+body_release(struct dkim_body *b)
+{
+	static const char crlfs[] = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+	while (b->nl_pending > 0) {
+		size_t k = b->nl_pending < 8 ? b->nl_pending : 8;
+
+		body_emit(b, crlfs, 2 * k);
+		b->nl_pending -= k;
+	}
+	if (b->wsp_pending) {
+		body_emit(b, " ", 1);
+		b->wsp_pending = false;
 	}
 }
 
 static void
 body_char(struct dkim_body *b, char c)
 {
-	if (b->canon == DKIM_CANON_RELAXED && is_wsp(c)) {
+	if (b->canon == DKIM_CANON_RELAXED && (c == ' ' || c == '\t')) {
 		b->wsp_pending = true;
 		return;
 	}
-	/* Empty lines are only written once something follows them: the
-	 * ones at the end of the body are dropped (3.4.3, 3.4.4). */
-	for (; b->nl_pending > 0; b->nl_pending--)
-		body_emit(b, "\r\n", 2);
-	if (b->wsp_pending) {
-		body_emit(b, " ", 1);
-		b->wsp_pending = false;
-	}
+	body_release(b);
 	body_emit(b, &c, 1);
 	b->any = true;
-	b->open_line = true;
 }
 
 static void
@@ -234,7 +293,58 @@ body_eol(struct dkim_body *b)
 {
 	b->wsp_pending = false;		/* relaxed: no WSP at line ends */
 	b->nl_pending++;
-	b->open_line = false;
+}
+
+/*
+ * The longest span from p whose canonical form is itself, given that the
+ * byte at p is plain and everything before it has been written: plain
+ * bytes, CRLF followed by a plain byte, and in relaxed a single SP followed
+ * by a plain byte (in simple, SP and HTAB are plain). What stops a span (a
+ * run of WSP, a bare CR or LF, a line end at the end of the chunk, an
+ * empty line) goes through the byte-at-a-time state machine, which is the
+ * definition; spans only skip it where it would copy bytes through.
+ */
+static size_t
+body_span(const struct dkim_body *b, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (b->canon == DKIM_CANON_SIMPLE) {
+		for (;;) {
+			const unsigned char *cr = memchr(p + i, '\r', n - i);
+			const unsigned char *lf;
+			size_t k = cr ? (size_t)(cr - p) : n;
+
+			/* A bare LF before the CR ends the span. */
+			lf = memchr(p + i, '\n', k - i);
+			if (lf != NULL)
+				return (size_t)(lf - p);
+			if (cr == NULL || k + 2 >= n || p[k + 1] != '\n' ||
+			    body_class[p[k + 2]] == BC_CR ||
+			    body_class[p[k + 2]] == BC_LF)
+				return k;
+			i = k + 2;
+		}
+	}
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (body_class[c] == BC_PLAIN) {
+			i++;
+			continue;
+		}
+		if (c == ' ' && i + 1 < n && body_class[p[i + 1]] == BC_PLAIN) {
+			i += 2;
+			continue;
+		}
+		if (c == '\r' && i + 2 < n && p[i + 1] == '\n' &&
+		    body_class[p[i + 2]] == BC_PLAIN) {
+			i += 3;
+			continue;
+		}
+		break;
+	}
+	return i;
 }
 
 struct dkim_body *
@@ -278,25 +388,48 @@ dkim_body_free(struct dkim_body *b)
 void
 dkim_body_update(struct dkim_body *b, const char *p, size_t n)
 {
-	size_t i;
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		char c = p[i];
+	while (i < n) {
+		unsigned char c = u[i];
+		size_t k;
 
 		if (b->cr_held) {
 			b->cr_held = false;
 			if (c == '\n') {
 				body_eol(b);
+				i++;
 				continue;
 			}
 			body_char(b, '\r');
 		}
-		if (c == '\r')
+		switch (body_class[c]) {
+		case BC_CR:
 			b->cr_held = true;
-		else if (c == '\n')
+			i++;
+			continue;
+		case BC_LF:
 			body_eol(b);	/* a bare LF stands for CRLF */
-		else
-			body_char(b, c);
+			i++;
+			continue;
+		case BC_WSP:
+			if (b->canon == DKIM_CANON_RELAXED) {
+				b->wsp_pending = true;
+				i++;
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		body_release(b);
+		k = 1 + body_span(b, u + i + 1, n - i - 1);
+		/* The span ends on a plain byte: it may stop before a SP
+		 * or a CRLF only because the chunk ends there. */
+		body_emit(b, p + i, k);
+		b->any = true;
+		i += k;
 	}
 }
 
