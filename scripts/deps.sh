@@ -4,11 +4,14 @@
 # Usage: scripts/deps.sh            (as root, or through sudo)
 set -eu
 
+# libcurl4: mxdoc loads libcurl when it first needs it (src/core/http.c):
+# nothing links it, so the run-time package is named on its own.
 PKGS="
 build-essential pkg-config meson ninja-build python3
 clang llvm libclang-rt-14-dev
 libunbound-dev libevent-dev libssl-dev libsqlite3-dev libexpat1-dev
 libarchive-dev libpsl-dev libcurl4-openssl-dev zlib1g-dev
+libcurl4
 unbound postfix openssl iproute2 iptables procps psmisc
 rbldnsd bind9-utils rblcheck dnsperf
 swaks dnsutils jq time python3-aiosmtpd python3-jsonschema pflogsumm

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -15,6 +14,7 @@
 #include "auth/dkim_key.h"
 #include "auth/spf.h"
 #include "core/buf.h"
+#include "core/http.h"
 #include "core/mem.h"
 #include "core/mtime.h"
 #include "core/netaddr.h"
@@ -468,6 +468,8 @@ fetch_policy(struct audit *a)
 	char errbuf[CURL_ERROR_SIZE], *connect_to = NULL;
 	struct curl_slist *list = NULL;
 	struct buf body;
+	const struct http_curl *cu;
+	const char *why = NULL;
 	CURL *c;
 	CURLcode rc;
 	char *ct = NULL;
@@ -481,7 +483,11 @@ fetch_policy(struct audit *a)
 		    "no A or AAAA record");
 		return;
 	}
-	c = curl_easy_init();
+	if ((cu = http_curl(&why)) == NULL) {
+		m->error = xstrdup(why);
+		return;
+	}
+	c = cu->easy_init();
 	if (c == NULL) {
 		m->error = xstrdup("libcurl could not start");
 		return;
@@ -490,32 +496,32 @@ fetch_policy(struct audit *a)
 	errbuf[0] = '\0';
 	connect_to = xasprintf(strchr(m->host_addr, ':') ? "%s:443:[%s]:%d" :
 	    "%s:443:%s:%d", a->sts_host, m->host_addr, port);
-	list = curl_slist_append(NULL, connect_to);
-	curl_easy_setopt(c, CURLOPT_URL, m->url);
-	curl_easy_setopt(c, CURLOPT_CONNECT_TO, list);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, to);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, to);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	list = cu->slist_append(NULL, connect_to);
+	cu->easy_setopt(c, CURLOPT_URL, m->url);
+	cu->easy_setopt(c, CURLOPT_CONNECT_TO, list);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, to);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, to);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (a->p->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, a->p->ca_file);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "mxdoc");
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &m->http_status);
-	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+		cu->easy_setopt(c, CURLOPT_CAINFO, a->p->ca_file);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "mxdoc");
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	rc = cu->easy_perform(c);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &m->http_status);
+	if (cu->easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
 	    ct != NULL)
 		m->content_type = xstrdup(ct);
 	if (rc == CURLE_WRITE_ERROR) {
 		m->error = xasprintf("the policy is larger than %d bytes",
 		    MTASTS_POLICY_MAX);
 	} else if (rc != CURLE_OK) {
-		m->error = xasprintf("%s: %s", curl_easy_strerror(rc),
+		m->error = xasprintf("%s: %s", cu->easy_strerror(rc),
 		    errbuf[0] ? errbuf : "-");
 		m->cert_error = rc == CURLE_PEER_FAILED_VERIFICATION ||
 		    rc == CURLE_SSL_CACERT_BADFILE ||
@@ -531,9 +537,9 @@ fetch_policy(struct audit *a)
 		m->have_policy = true;
 	}
 	buf_release(&body);
-	curl_slist_free_all(list);
+	cu->slist_free_all(list);
 	free(connect_to);
-	curl_easy_cleanup(c);
+	cu->easy_cleanup(c);
 }
 
 /* ---- Findings -------------------------------------------------------- */

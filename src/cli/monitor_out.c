@@ -27,6 +27,7 @@
 
 #include "cli/monitor_int.h"
 #include "core/buf.h"
+#include "core/http.h"
 #include "core/mem.h"
 #include "core/mtime.h"
 #include "report/json.h"
@@ -205,37 +206,43 @@ discard(char *p, size_t size, size_t n, void *arg)
 static int
 post_webhook(const char *url, long timeout_ms, const char *json)
 {
+	const struct http_curl *cu;
 	struct curl_slist *h = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *why = NULL;
 	long code = 0;
 	CURLcode rc;
 	CURL *c;
 
-	if ((c = curl_easy_init()) == NULL) {
+	if ((cu = http_curl(&why)) == NULL) {
+		fprintf(stderr, "mxdoc monitor: webhook: %s\n", why);
+		return -1;
+	}
+	if ((c = cu->easy_init()) == NULL) {
 		fprintf(stderr, "mxdoc monitor: webhook: cannot start libcurl\n");
 		return -1;
 	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "User-Agent: mxdoc/" MXDOC_VERSION);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(c);
+	h = cu->slist_append(h, "Content-Type: application/json");
+	h = cu->slist_append(h, "User-Agent: mxdoc/" MXDOC_VERSION);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDS, json);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	rc = cu->easy_perform(c);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
+		cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_cleanup(c);
+	cu->slist_free_all(h);
 	if (rc != CURLE_OK) {
 		fprintf(stderr, "mxdoc monitor: webhook %s: %s\n", url,
-		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		    errbuf[0] ? errbuf : cu->easy_strerror(rc));
 		return -1;
 	}
 	if (code < 200 || code > 299) {

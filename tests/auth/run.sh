@@ -409,6 +409,23 @@ if [ -n "$signed" ]; then
 fi
 expect good.test "no probe without TLSA" '[.dane.hosts[] | select(.probe != null)] | length == 0'
 
+# libcurl is loaded only for the policy fetch: not linked, and a missing
+# one is the fetch's error, said plainly, with the rest of the audit done.
+if command -v ldd >/dev/null 2>&1; then
+	if ldd "$MXDOC" 2>/dev/null | grep -q 'libcurl'; then
+		fail=$((fail + 1)); echo "FAIL: mxdoc links libcurl (it is loaded on first use)"
+	else
+		pass=$((pass + 1))
+	fi
+fi
+MXDOC_LIBCURL=/nonexistent/libcurl.so.4
+export MXDOC_LIBCURL
+auditas nocurl good.test
+unset MXDOC_LIBCURL
+expect nocurl "no libcurl: the fetch fails, said so" '.mta_sts.fetch_error | test("libcurl cannot be loaded .*install it")'
+has nocurl mta_sts.fetch error
+expect nocurl "no libcurl: the rest is audited" '.spf.lookups == 1 and .dmarc.p == "reject"'
+
 # --file: JSON Lines, in the order of the list, comments and blanks skipped.
 printf '# domains\ngood.test\n\ndkim.test   # short keys\ndane.test\nnot a domain\n' >"$tmp/list"
 timeout 120 "$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 \
