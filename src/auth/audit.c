@@ -29,6 +29,18 @@ extern const size_t embedded_dkim_selectors_txt_len;
 enum qkind {
 	Q_SPF_TXT, Q_DMARC, Q_DMARC_ORG, Q_REPORT, Q_STS_TXT, Q_STS_A,
 	Q_STS_AAAA, Q_TLSRPT, Q_MX, Q_MX_A, Q_MX_AAAA, Q_DKIM, Q_TLSA,
+	Q_TLSA_EXP,
+};
+
+/* The TLSA answer at an MX's CNAME-expanded name, until it is known
+ * which of the two names' records apply. */
+struct tlsa_set {
+	bool		 answered;
+	enum dns_status	 status;
+	enum dns_sec	 sec;
+	char		*why_bogus;
+	int		 n;
+	struct audit_tlsa t[AUDIT_TLSA_MAX];
 };
 
 struct audit;
@@ -46,6 +58,7 @@ struct audit {
 	int			 pending;
 	bool			 spf_done;
 	char			 sts_host[300];
+	struct tlsa_set		 exp[AUDIT_MX_MAX];
 };
 
 static void on_answer(void *arg, const struct dns_answer *ans);
@@ -206,9 +219,11 @@ mx_answer(struct audit *a, const struct dns_answer *ans)
 		}
 		ask(a, h->host, DNS_T_A, Q_MX_A, m->nhost - 1);
 		ask(a, h->host, DNS_T_AAAA, Q_MX_AAAA, m->nhost - 1);
-		/* RFC 7672 2.2.2: TLSA at the MX name (the CNAME-expanded
-		 * name first is not tried: MX aliases are reported anyway). */
+		/* TLSA at the MX name now; at its CNAME-expanded name too
+		 * once an address answer shows a secure alias (mx_addr). */
 		h->status_tlsa = DNS_NODATA;
+		/* memcpy: same-sized members GCC thinks may overlap. */
+		memcpy(h->tlsa_base, h->host, sizeof(h->tlsa_base));
 		{
 			char tname[300];
 
@@ -297,18 +312,26 @@ dkim_answer(struct audit *a, const struct dns_answer *ans, int idx)
 }
 
 static void
-tlsa_answer(struct audit *a, const struct dns_answer *ans, int idx)
+tlsa_answer(struct audit *a, const struct dns_answer *ans, int idx,
+    bool expanded)
 {
 	struct audit_mx_host *h = &a->r->mx.host[idx];
+	struct tlsa_set *e = &a->exp[idx];
+	enum dns_status *status = expanded ? &e->status : &h->status_tlsa;
+	enum dns_sec *sec = expanded ? &e->sec : &h->sec_tlsa;
+	char **why = expanded ? &e->why_bogus : &h->why_bogus;
+	struct audit_tlsa *set = expanded ? e->t : h->tlsa;
+	int *n = expanded ? &e->n : &h->ntlsa;
 	int i;
 
-	h->status_tlsa = ans->status;
-	h->sec_tlsa = ans->sec;
+	e->answered = e->answered || expanded;
+	*status = ans->status;
+	*sec = ans->sec;
 	if (ans->why_bogus != NULL)
-		h->why_bogus = xstrdup(ans->why_bogus);
-	for (i = 0; i < ans->nrr && h->ntlsa < AUDIT_TLSA_MAX; i++) {
+		*why = xstrdup(ans->why_bogus);
+	for (i = 0; i < ans->nrr && *n < AUDIT_TLSA_MAX; i++) {
 		const struct dns_rr *rr = ans->rr[i];
-		struct audit_tlsa *t = &h->tlsa[h->ntlsa++];
+		struct audit_tlsa *t = &set[(*n)++];
 
 		t->usage = rr->u.tlsa.usage;
 		t->selector = rr->u.tlsa.selector;
@@ -336,6 +359,16 @@ mx_addr(struct audit *a, const struct dns_answer *ans, int idx, bool v6)
 		h->cname = true;
 		snprintf(h->canonical, sizeof(h->canonical), "%s",
 		    ans->canonical);
+		/* RFC 7672 2.2.2: a DNSSEC-validated CNAME chain makes the
+		 * expanded name the first TLSA base domain. */
+		if (ans->sec == DNS_SEC_SECURE && !h->tlsa_expanded) {
+			char tname[300];
+
+			h->tlsa_expanded = true;
+			snprintf(tname, sizeof(tname), "_25._tcp.%s",
+			    h->canonical);
+			ask(a, tname, DNS_T_TLSA, Q_TLSA_EXP, idx);
+		}
 	}
 	for (i = 0; i < ans->nrr && h->naddr < AUDIT_ADDR_MAX; i++)
 		inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ?
@@ -427,7 +460,8 @@ on_answer(void *arg, const struct dns_answer *ans)
 		dkim_answer(a, ans, q->idx);
 		break;
 	case Q_TLSA:
-		tlsa_answer(a, ans, q->idx);
+	case Q_TLSA_EXP:
+		tlsa_answer(a, ans, q->idx, q->kind == Q_TLSA_EXP);
 		break;
 	case Q_MX_A:
 	case Q_MX_AAAA:
@@ -1169,10 +1203,20 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 	char rec[160];
 	int i, usable = 0, matched = -1;
 
+	if (h->tlsa_expanded && strcmp(h->tlsa_base, h->host) != 0)
+		add(r, "dane", "dane.name", "ok", SEV_INFO, "%s is an alias "
+		    "of %s (DNSSEC secure): its TLSA records are looked up "
+		    "at _25._tcp.%s first (RFC 7672 2.2.2)", h->host,
+		    h->canonical, h->tlsa_base);
+	else if (h->tlsa_expanded && h->ntlsa > 0)
+		add(r, "dane", "dane.name", "ok", SEV_INFO, "%s is an alias "
+		    "of %s (DNSSEC secure), which has no TLSA records: those "
+		    "at _25._tcp.%s apply (RFC 7672 2.2.2)", h->host,
+		    h->canonical, h->host);
 	if (h->sec_tlsa == DNS_SEC_BOGUS) {
 		f = add(r, "dane", "dane.dnssec", "dns.dnssec_bogus", SEV_ERROR,
 		    "the TLSA answer for _25._tcp.%s is DNSSEC bogus: DANE "
-		    "senders defer mail to %s", h->host, h->host);
+		    "senders defer mail to %s", h->tlsa_base, h->host);
 		if (h->why_bogus != NULL)
 			finding_evidence(f, "%s", h->why_bogus);
 		return;
@@ -1181,7 +1225,7 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 		add(r, "dane", "dane.dns", "dns.failure", SEV_WARNING, "the "
 		    "TLSA lookup of _25._tcp.%s failed: %s; DANE senders "
 		    "defer mail when it fails in a signed zone (RFC 7672 "
-		    "2.2)", h->host, status_words(h->status_tlsa));
+		    "2.2)", h->tlsa_base, status_words(h->status_tlsa));
 		return;
 	}
 	if (h->ntlsa == 0)
@@ -1190,17 +1234,17 @@ findings_dane_host(struct audit_result *r, const struct audit_mx_host *h)
 		f = add(r, "dane", "dane.dnssec", "ok", SEV_INFO, "%d TLSA "
 		    "record%s at _25._tcp.%s, not DNSSEC-validated here: TLSA "
 		    "means nothing without DNSSEC (give --trust-anchor to "
-		    "check)", h->ntlsa, h->ntlsa == 1 ? "" : "s", h->host);
+		    "check)", h->ntlsa, h->ntlsa == 1 ? "" : "s", h->tlsa_base);
 	} else if (h->sec_tlsa == DNS_SEC_INSECURE) {
 		f = add(r, "dane", "dane.dnssec", "auth.dane",
 		    SEV_WARNING, "the TLSA records at _25._tcp.%s are in an "
 		    "unsigned zone (DNSSEC insecure): senders ignore them "
-		    "(RFC 7672 2.2)", h->host);
+		    "(RFC 7672 2.2)", h->tlsa_base);
 		f->remedy_first = xasprintf("Sign the zone of %s with DNSSEC, "
 		    "or remove the TLSA records", h->host);
 	} else {
 		add(r, "dane", "dane.dnssec", "ok", SEV_OK, "the TLSA records "
-		    "at _25._tcp.%s are DNSSEC secure", h->host);
+		    "at _25._tcp.%s are DNSSEC secure", h->tlsa_base);
 	}
 	for (i = 0; i < h->ntlsa; i++) {
 		const struct audit_tlsa *t = &h->tlsa[i];
@@ -1406,6 +1450,43 @@ on_probe(void *arg, struct smtp_session *s)
 	smtp_session_free(s);
 	pb->s = NULL;
 	pb->a->pending--;
+}
+
+/* RFC 7672 2.2.2: the records at the CNAME-expanded name apply, unless
+ * it has none (a denial): then those at the MX name do. A bogus or failed
+ * answer there is not a denial: senders stop at it. */
+static void
+tlsa_pick(struct audit *a)
+{
+	struct audit_mx *m = &a->r->mx;
+	int i, k;
+
+	for (i = 0; i < m->nhost; i++) {
+		struct audit_mx_host *h = &m->host[i];
+		struct tlsa_set *e = &a->exp[i];
+		bool denied;
+
+		if (!e->answered)
+			continue;
+		denied = e->n == 0 && e->sec != DNS_SEC_BOGUS &&
+		    (e->status == DNS_OK || e->status == DNS_NODATA ||
+		    e->status == DNS_NXDOMAIN);
+		if (denied) {
+			free(e->why_bogus);
+			e->why_bogus = NULL;
+			continue;
+		}
+		for (k = 0; k < h->ntlsa; k++)
+			free(h->tlsa[k].data);
+		free(h->why_bogus);
+		h->status_tlsa = e->status;
+		h->sec_tlsa = e->sec;
+		h->why_bogus = e->why_bogus;
+		h->ntlsa = e->n;
+		memcpy(h->tlsa, e->t, sizeof(h->tlsa));
+		memcpy(h->tlsa_base, h->canonical, sizeof(h->tlsa_base));
+		memset(e, 0, sizeof(*e));
+	}
 }
 
 /* A host with TLSA records and an address; bogus records are not to be
@@ -1620,6 +1701,7 @@ audit_run(struct event_base *base, const struct audit_params *p, char **err)
 	while (a.pending > 0 || !a.spf_done)
 		if (event_base_loop(base, EVLOOP_ONCE) < 0)
 			break;
+	tlsa_pick(&a);
 	if (r->mta_sts.nrecords > 0)
 		fetch_policy(&a);
 	dane_probe(&a);

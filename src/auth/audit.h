@@ -8,8 +8,9 @@
  * the real MX set), TLS-RPT, MX sanity (CNAME targets, IP literals,
  * missing addresses, null MX), DKIM keys at the selectors given and the
  * common ones of data/dkim-selectors.txt, and DANE (RFC 7672): the TLSA
- * records at _25._tcp.MX with their DNSSEC status, matched against the
- * chain each MX presents on STARTTLS.
+ * records at _25._tcp.MX (at the MX's CNAME-expanded name first when the
+ * chain is DNSSEC secure, 2.2.2) with their DNSSEC status, matched against
+ * the chain each MX presents on STARTTLS.
  *
  * audit_run() asks every question at once on the caller's event loop
  * through the caller's resolver and runs the loop until the last answer
@@ -177,7 +178,11 @@ struct audit_mx_host {
 	enum dns_status	 status_a, status_aaaa;
 	int		 naddr;
 	char		 addr[AUDIT_ADDR_MAX][64];
-	/* DANE: TLSA _25._tcp.HOST */
+	/* DANE: TLSA _25._tcp.BASE, where BASE is the CNAME-expanded name
+	 * when the chain is DNSSEC secure and TLSA records (or a failure)
+	 * are there, else the MX name (RFC 7672 2.2.2) */
+	char		 tlsa_base[256];
+	bool		 tlsa_expanded;	/* the expanded name was asked */
 	enum dns_status	 status_tlsa;
 	enum dns_sec	 sec_tlsa;
 	char		*why_bogus;

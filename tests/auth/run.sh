@@ -134,11 +134,19 @@ other=$(printf 'not this certificate' | openssl dgst -sha256 -binary | hexof)
 	printf "local-data: '_25._tcp.mx.danebad.test. TLSA 3 1 1 %s'\n" "$other"
 	printf "local-data: '_25._tcp.mx.daneta.test. TLSA 2 0 2 %s'\n" "$ca_cert512"
 	printf "local-data: '_25._tcp.mx.daneta.test. TLSA 1 1 1 %s'\n" "$leaf_spki"
+	# cnins.test: its MX is an alias of mx.dane.test in an unsigned zone:
+	# only the alias name's (non-matching) record counts, never the
+	# target's (RFC 7672 2.2.2 wants a secure chain).
+	printf "local-data: 'cnins.test. TXT \"v=spf1 -all\"'\n"
+	printf "local-data: 'cnins.test. MX 10 mx.cnins.test.'\n"
+	printf "local-data: 'mx.cnins.test. CNAME mx.dane.test.'\n"
+	printf "local-data: '_25._tcp.mx.cnins.test. TLSA 3 1 1 %s'\n" "$other"
 } >"$tmp/dane.conf"
 
 # dsec.test: a DNSSEC-signed zone (served as an auth-zone) with the 3 1 1
-# record; bog.dsec.test's TLSA is changed after signing (bogus). Skipped
-# without bind9-utils.
+# record; bog.dsec.test's TLSA is changed after signing (bogus);
+# cname.dsec.test and cname2.dsec.test have MX aliases (RFC 7672 2.2.2).
+# Skipped without bind9-utils.
 signed=""
 : >"$tmp/auth-zone.conf"
 if command -v dnssec-keygen >/dev/null 2>&1 && command -v dnssec-signzone >/dev/null 2>&1 &&
@@ -155,6 +163,21 @@ if command -v dnssec-keygen >/dev/null 2>&1 && command -v dnssec-signzone >/dev/
 			printf 'mx.%s. 300 IN A 127.0.0.1\n' $n
 			printf '_25._tcp.mx.%s. 300 IN TLSA 3 1 1 %s\n' $n "$leaf_spki"
 		done
+		# RFC 7672 2.2.2: the MX of cname.dsec.test is an alias; the
+		# record at its target's name matches, the one at the alias
+		# does not (the target's comes first). cname2.dsec.test's
+		# target has none: the alias name's record (matching) applies.
+		for n in cname.dsec.test cname2.dsec.test; do
+			printf '%s. 300 IN TXT "v=spf1 -all"\n' $n
+			printf '_dmarc.%s. 300 IN TXT "v=DMARC1; p=reject; rua=mailto:d@dsec.test"\n' $n
+			printf 'google._domainkey.%s. 300 IN TXT "v=DKIM1; k=ed25519; p=2GrQqBnkpuGYoUIm7LpspAnuOumMK3jQPK1KurUIPDM="\n' $n
+			printf '%s. 300 IN MX 10 mx.%s.\n' $n $n
+			printf 'mx.%s. 300 IN CNAME real.%s.\n' $n $n
+			printf 'real.%s. 300 IN A 127.0.0.1\n' $n
+		done
+		printf '_25._tcp.real.cname.dsec.test. 300 IN TLSA 3 1 1 %s\n' "$leaf_spki"
+		printf '_25._tcp.mx.cname.dsec.test. 300 IN TLSA 3 1 1 %s\n' "$other"
+		printf '_25._tcp.mx.cname2.dsec.test. 300 IN TLSA 3 1 1 %s\n' "$leaf_spki"
 	} >"$tmp/dnssec/dsec.test.zone"
 	if key=$(cd "$tmp/dnssec" && dnssec-keygen -q -K . -a ECDSAP256SHA256 -f KSK -n ZONE dsec.test 2>>"$tmp/dnssec.log") &&
 	    (cd "$tmp/dnssec" && dnssec-signzone -q -K . -S -z -O full -o dsec.test \
@@ -406,7 +429,19 @@ if [ -n "$signed" ]; then
 	expect dsec-bogus "bogus cause, no probe" '.verdict.cause == "dns.dnssec_bogus" and .dane.hosts[0].dnssec == "bogus" and .dane.hosts[0].probe == null'
 	has dane-insecure dane.dnssec warning "unsigned zone"
 	has dsec-unchecked dane.dnssec info "not DNSSEC-validated"
+	auditas cname-secure cname.dsec.test --trust-anchor "$tmp/trust-anchor.ds"
+	auditas cname-fallback cname2.dsec.test --trust-anchor "$tmp/trust-anchor.ds"
+	has cname-secure dane.name info "alias of real[.]cname[.]dsec[.]test.*_25[.]_tcp[.]real[.]cname[.]dsec[.]test first"
+	has cname-secure dane.dnssec ok "_25[.]_tcp[.]real[.]cname[.]dsec[.]test are DNSSEC secure"
+	has cname-secure dane.match ok "matches TLSA 3 1 1"
+	expect cname-secure "the target's record, not the alias's" "(.dane.hosts[0].tlsa | length) == 1 and .dane.hosts[0].tlsa[0].data == \"$leaf_spki\" and .dane.hosts[0].tlsa[0].match == \"match\""
+	has cname-fallback dane.name info "no TLSA records: those at _25[.]_tcp[.]mx[.]cname2[.]dsec[.]test apply"
+	has cname-fallback dane.match ok "matches TLSA 3 1 1"
+	expect cname-fallback "the alias name's record" '.dane.hosts[0].dnssec == "secure" and (.dane.hosts[0].tlsa | length) == 1'
 fi
+auditas cname-insecure cnins.test
+expect cname-insecure "insecure alias: the alias name's record only" "(.dane.hosts[0].tlsa | length) == 1 and .dane.hosts[0].tlsa[0].data == \"$other\" and ([.findings[] | select(.check == \"dane.name\")] | length) == 0"
+has cname-insecure dane.match error "matches none"
 expect good.test "no probe without TLSA" '[.dane.hosts[] | select(.probe != null)] | length == 0'
 
 # libcurl is loaded only for the policy fetch: not linked, and a missing
