@@ -44,7 +44,10 @@ struct msg_dest {
 };
 
 /* One allocation per message in flight, queue id included, and room for
- * its first destination: most messages have one. */
+ * its first destination: most messages have one. Most are a block of the
+ * pool, with the Message-ID after the queue id: a log of millions of
+ * messages makes and drops one every few lines, and malloc() and free()
+ * of a heap that large cost more than the rest of the fold. */
 struct msg {
 	char		*msgid;
 	uint64_t	 touched;	/* line counter of the last use */
@@ -52,8 +55,25 @@ struct msg {
 	const struct cause *last;
 	struct msg_dest	 md1;
 	int		 nmd, capmd;
-	size_t		 qidlen;
+	uint32_t	 qidlen;
+	bool		 pooled;	/* a block of MSG_BLOCK bytes */
+	bool		 msgid_in;	/* msgid is in the block */
 	char		 qid[];
+};
+
+#define MSG_BLOCK	192
+#define MSG_SLAB	(MSG_BLOCK * 512)
+
+/* Blocks for struct msg: carved from slabs, kept on a free list once
+ * dropped (LIFO: the next message gets a block still in the cache). The
+ * slabs live as long as the struct logs; their number is that of the
+ * most messages in flight at once, which LOGS_INFLIGHT_MAX bounds. */
+struct msg_pool {
+	void		*free;		/* a list through each block's start */
+	char		*cur;		/* the slab being carved */
+	size_t		 used;
+	char		**slabs;
+	size_t		 nslabs, capslabs;
 };
 
 struct cause_acc {
@@ -78,6 +98,10 @@ struct logs {
 	uint64_t		 counter;	/* over all files */
 	uint64_t		 last_sweep;
 	struct htab		 msgs;
+	struct msg_pool		 pool;
+	const char		*qh_p;		/* a queue id hashed ahead */
+	size_t			 qh_n;
+	uint64_t		 qh;
 	struct htab		 dests;
 	size_t			 capdests;
 	struct htab		 ccache;
@@ -125,13 +149,81 @@ logs_new(const struct logs_params *p)
 	return l;
 }
 
-static void
-msg_free(struct msg *m)
+static struct msg *
+msg_alloc(struct msg_pool *pl, size_t qidlen)
 {
-	free(m->msgid);
+	struct msg *m;
+
+	if (sizeof(*m) + qidlen + 1 > MSG_BLOCK) {
+		m = xcalloc(1, sizeof(*m) + qidlen + 1);
+		return m;
+	}
+	if (pl->free != NULL) {
+		m = pl->free;
+		memcpy(&pl->free, m, sizeof(pl->free));
+		/* after a sweep the list is in the table's order, not the
+		 * memory's: the next block is fetched ahead */
+		if (pl->free != NULL)
+			__builtin_prefetch(pl->free, 1);
+	} else {
+		if (pl->cur == NULL || pl->used + MSG_BLOCK > MSG_SLAB) {
+			if (pl->nslabs == pl->capslabs) {
+				pl->capslabs = pl->capslabs ? pl->capslabs * 2 :
+				    16;
+				pl->slabs = xrealloc(pl->slabs,
+				    sizeof(*pl->slabs) * pl->capslabs);
+			}
+			pl->cur = pl->slabs[pl->nslabs++] = xmalloc(MSG_SLAB);
+			pl->used = 0;
+		}
+		m = (struct msg *)(void *)(pl->cur + pl->used);
+		pl->used += MSG_BLOCK;
+	}
+	memset(m, 0, sizeof(*m));
+	m->pooled = true;
+	return m;
+}
+
+static void
+msg_free(struct msg_pool *pl, struct msg *m)
+{
+	if (!m->msgid_in)
+		free(m->msgid);
 	if (m->md != &m->md1)
 		free(m->md);
-	free(m);
+	if (!m->pooled) {
+		free(m);
+		return;
+	}
+	memcpy(m, &pl->free, sizeof(pl->free));
+	pl->free = m;
+}
+
+static void
+pool_release(struct msg_pool *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nslabs; i++)
+		free(pl->slabs[i]);
+	free(pl->slabs);
+	memset(pl, 0, sizeof(*pl));
+}
+
+/* The Message-ID of m, in its block when it fits. */
+static void
+msg_set_id(struct msg *m, struct sv id)
+{
+	size_t n = id.n > 998 ? 998 : id.n;
+	size_t at = offsetof(struct msg, qid) + m->qidlen + 1;
+
+	if (m->pooled && at + n + 1 <= MSG_BLOCK) {
+		m->msgid = (char *)m + at;
+		memcpy(m->msgid, id.p, n);
+		m->msgid[n] = '\0';
+		m->msgid_in = true;
+	} else
+		m->msgid = xstrndup(id.p, n);
 }
 
 static void
@@ -200,8 +292,9 @@ logs_free(struct logs *l)
 		return NULL;
 	for (i = 0; i < l->msgs.cap; i++)
 		if (l->msgs.e[i].h != 0)
-			msg_free(l->msgs.e[i].v);
+			msg_free(&l->pool, l->msgs.e[i].v);
 	ht_release(&l->msgs);
+	pool_release(&l->pool);
 	for (i = 0; i < l->ccache.cap; i++)
 		if (l->ccache.e[i].h != 0) {
 			struct ccache_ent *c = l->ccache.e[i].v;
@@ -310,8 +403,11 @@ sweep(struct logs *l)
 	while (i < l->msgs.cap) {
 		struct hent *e = &l->msgs.e[i];
 
+		if (i + 8 < l->msgs.cap && e[8].h != 0)
+			__builtin_prefetch(e[8].v);
+
 		if (e->h != 0 && ((struct msg *)e->v)->touched <= before) {
-			msg_free(e->v);
+			msg_free(&l->pool, e->v);
 			ht_remove(&l->msgs, e);
 			continue;	/* the shift may have filled slot i */
 		}
@@ -320,10 +416,20 @@ sweep(struct logs *l)
 	l->last_sweep = l->counter;
 }
 
+/* The hash of a queue id: a parser thread's when it is that of the
+ * event being folded. */
+static uint64_t
+qid_hash(const struct logs *l, struct sv qid)
+{
+	if (qid.n > 0 && qid.p == l->qh_p && qid.n == l->qh_n)
+		return l->qh;
+	return ht_hash(qid.p, qid.n);
+}
+
 static struct msg *
 msg_get(struct logs *l, struct sv qid, bool create)
 {
-	uint64_t h = ht_hash(qid.p, qid.n);
+	uint64_t h = qid_hash(l, qid);
 	struct hent *e = ht_find(&l->msgs, qid.p, qid.n, h);
 	struct msg *m;
 
@@ -336,9 +442,10 @@ msg_get(struct logs *l, struct sv qid, bool create)
 		return NULL;
 	if (l->msgs.n >= LOGS_INFLIGHT_MAX)
 		sweep(l);
-	m = xcalloc(1, sizeof(*m) + qid.n + 1);
+	m = msg_alloc(&l->pool, qid.n);
 	memcpy(m->qid, qid.p, qid.n);
-	m->qidlen = qid.n;
+	m->qid[qid.n] = '\0';
+	m->qidlen = (uint32_t)qid.n;
 	m->md = &m->md1;
 	m->capmd = 1;
 	m->touched = l->counter;
@@ -350,10 +457,10 @@ msg_get(struct logs *l, struct sv qid, bool create)
 static void
 msg_drop(struct logs *l, struct sv qid)
 {
-	struct hent *e = ht_find(&l->msgs, qid.p, qid.n, ht_hash(qid.p, qid.n));
+	struct hent *e = ht_find(&l->msgs, qid.p, qid.n, qid_hash(l, qid));
 
 	if (e != NULL) {
-		msg_free(e->v);
+		msg_free(&l->pool, e->v);
 		ht_remove(&l->msgs, e);
 	}
 }
@@ -1273,8 +1380,7 @@ event(struct logs *l, const struct log_event *ev)
 	case LOG_EV_ARRIVAL:
 		m = msg_get(l, ev->qid, true);
 		if (ev->msgid.n > 0 && m->msgid == NULL)
-			m->msgid = xstrndup(ev->msgid.p, ev->msgid.n > 998 ? 998 :
-			    ev->msgid.n);
+			msg_set_id(m, ev->msgid);
 		if (l->p.message != NULL)
 			step(l, ev, sv_make(NULL, 0), NULL);
 		return;
@@ -1293,8 +1399,7 @@ event(struct logs *l, const struct log_event *ev)
 	}
 	m = ev->qid.n > 0 ? msg_get(l, ev->qid, true) : NULL;
 	if (m != NULL && m->msgid == NULL && ev->msgid.n > 0)
-		m->msgid = xstrndup(ev->msgid.p, ev->msgid.n > 998 ? 998 :
-		    ev->msgid.n);	/* Exchange: on every record */
+		msg_set_id(m, ev->msgid);	/* Exchange: on every record */
 	if (ev->dialect == LOG_D_SENDMAIL && ev->rcpt.n > 0 &&
 	    memchr(ev->rcpt.p, ',', ev->rcpt.n) != NULL) {
 		struct sv list = ev->rcpt;
@@ -1429,8 +1534,11 @@ logs_part_parse(struct logs_part *c, const struct logtime *t0)
 			c->dialect[ev->dialect]++;
 			if (ev->kind == LOG_EV_OTHER)
 				c->other++;
-			else
+			else {
+				c->ev[c->nev].qh = ev->qid.n > 0 ?
+				    ht_hash(ev->qid.p, ev->qid.n) : 0;
 				c->ev[c->nev++].line = line;
+			}
 		}
 		c->lines = line;
 		if (nl == NULL)
@@ -1440,6 +1548,31 @@ logs_part_parse(struct logs_part *c, const struct logtime *t0)
 	return;
 stop:
 	c->stop = p;
+}
+
+#define FOLD_AHEAD	8
+
+static void
+fetch_slot(const struct logs *l, uint64_t h)
+{
+	if (h != 0 && l->msgs.cap > 0)
+		__builtin_prefetch(&l->msgs.e[h & (l->msgs.cap - 1)]);
+}
+
+static void
+fetch_msg(const struct logs *l, uint64_t h)
+{
+	const struct hent *e;
+
+	if (h == 0 || l->msgs.cap == 0)
+		return;
+	e = &l->msgs.e[h & (l->msgs.cap - 1)];
+	if (e->h != h && e->h != 0 && e + 1 < l->msgs.e + l->msgs.cap)
+		e++;		/* the next of the cluster, often the line */
+	if (e->h == h) {
+		__builtin_prefetch(e->v);
+		__builtin_prefetch(e->k);	/* the block's second line */
+	}
 }
 
 void
@@ -1456,10 +1589,31 @@ logs_part_fold(struct logs *l, const struct logs_part *c, const char *end)
 		return;
 	}
 	for (i = 0; i < c->nev; i++) {
-		l->lineno = line0 + c->ev[i].line;
-		l->counter = count0 + c->ev[i].line;
-		fold(l, &c->ev[i].ev);
+		const struct logs_pev *e = &c->ev[i];
+
+		/* The table of messages is larger than the caches: its
+		 * slots are fetched ahead, then the messages they hold. */
+		if (i + FOLD_AHEAD * 2 < c->nev) {
+			/* written by another thread: not in this one's cache */
+			const char *q = (const char *)&c->ev[i + FOLD_AHEAD * 2];
+			size_t k;
+
+			for (k = 0; k < sizeof(*e); k += 64)
+				__builtin_prefetch(q + k);
+		}
+		if (i + FOLD_AHEAD < c->nev)
+			fetch_slot(l, c->ev[i + FOLD_AHEAD].qh);
+		if (i + FOLD_AHEAD / 2 < c->nev)
+			fetch_msg(l, c->ev[i + FOLD_AHEAD / 2].qh);
+		l->lineno = line0 + e->line;
+		l->counter = count0 + e->line;
+		l->qh_p = e->ev.qid.p;
+		l->qh_n = e->ev.qid.n;
+		l->qh = e->qh;
+		fold(l, &e->ev);
 	}
+	l->qh_p = NULL;
+	l->qh_n = 0;
 	l->lineno = line0 + c->lines;
 	l->counter = count0 + c->lines;
 	l->r.lines += c->lines;

@@ -47,6 +47,7 @@ struct logs;
 /* An event of a part and its line, counted from 1 in the part. */
 struct logs_pev {
 	uint32_t	 line;
+	uint64_t	 qh;		/* ht_hash() of ev.qid; 0: none */
 	struct log_event ev;
 };
 
