@@ -49,31 +49,73 @@ struct aq {
 	struct audit	*a;
 	enum qkind	 kind;
 	int		 idx;
+	char		*name;		/* while it waits in the pool */
+	uint16_t	 type;
+	struct aq	*next;
 };
+
+struct audit_pool {
+	int		 max, inflight;
+	struct aq	*head, *tail;	/* questions waiting, in order */
+	bool		 draining;
+};
+
+/* An MX host's SMTP visit for its certificate chain. */
+struct probe {
+	struct audit		*a;
+	struct audit_mx_host	*h;
+	struct smtp_session	*s;
+};
+
+/* What the audit waits for: the answers (with the SPF walk), then the
+ * policy fetch, then the DANE probes; each phase ends by its timeouts. */
+enum phase { PH_DNS, PH_FETCH, PH_PROBE, PH_DONE };
 
 struct audit {
 	struct event_base	*base;
-	const struct audit_params *p;
+	struct audit_params	 p;	/* a copy; its strings are borrowed */
 	struct audit_result	*r;
-	int			 pending;
+	audit_cb		 cb;
+	void			*cb_arg;
+	enum phase		 phase;
+	struct event		*step;	/* the next phase, from the loop */
+	int64_t			 t0;
+	int			 pending;	/* questions or probes */
 	bool			 spf_done;
 	char			 sts_host[300];
 	struct tlsa_set		 exp[AUDIT_MX_MAX];
+	/* the MTA-STS policy fetch */
+	struct http_multi	*own_http;	/* without p.http */
+	CURL			*easy;
+	struct curl_slist	*connect_list;
+	char			*connect_to;
+	struct buf		 body;
+	char			 errbuf[CURL_ERROR_SIZE];
+	/* the DANE probes */
+	struct tls_ctx		*tls;
+	struct probe		 pb[AUDIT_MX_MAX];
 };
 
 static void on_answer(void *arg, const struct dns_answer *ans);
 
+/* Runs the next phase from the loop, never from inside a callback of the
+ * resolver, libcurl or an SMTP session. */
 static void
-ask(struct audit *a, const char *name, uint16_t type, enum qkind kind,
-    int idx)
+kick(struct audit *a)
 {
-	struct aq *q = xcalloc(1, sizeof(*q));
+	struct timeval now = { 0, 0 };
 
-	q->a = a;
-	q->kind = kind;
-	q->idx = idx;
-	a->pending++;
-	if (dns_query(a->p->dns, name, type, on_answer, q) == NULL) {
+	evtimer_add(a->step, &now);
+}
+
+static void
+send_q(struct aq *q, const char *name, uint16_t type)
+{
+	struct audit_pool *pl = q->a->p.pool;
+
+	if (pl != NULL)
+		pl->inflight++;
+	if (dns_query(q->a->p.dns, name, type, on_answer, q) == NULL) {
 		struct dns_answer fake;
 
 		/* A name DNS cannot be asked: answered as an error now. */
@@ -85,11 +127,79 @@ ask(struct audit *a, const char *name, uint16_t type, enum qkind kind,
 	}
 }
 
+/* Questions that waited for room, oldest first. A loop, not recursion:
+ * an answer given at once (a name that cannot be asked) comes back here
+ * while draining. */
+static void
+pool_drain(struct audit_pool *pl)
+{
+	if (pl == NULL || pl->draining)
+		return;
+	pl->draining = true;
+	while (pl->head != NULL && pl->inflight < pl->max) {
+		struct aq *q = pl->head;
+		char *name = q->name;
+
+		pl->head = q->next;
+		if (pl->head == NULL)
+			pl->tail = NULL;
+		q->name = NULL;
+		send_q(q, name, q->type);
+		free(name);
+	}
+	pl->draining = false;
+}
+
+static void
+ask(struct audit *a, const char *name, uint16_t type, enum qkind kind,
+    int idx)
+{
+	struct audit_pool *pl = a->p.pool;
+	struct aq *q = xcalloc(1, sizeof(*q));
+
+	q->a = a;
+	q->kind = kind;
+	q->idx = idx;
+	a->pending++;
+	if (pl != NULL && (pl->inflight >= pl->max || pl->head != NULL)) {
+		q->name = xstrdup(name);
+		q->type = type;
+		if (pl->tail != NULL)
+			pl->tail->next = q;
+		else
+			pl->head = q;
+		pl->tail = q;
+		return;
+	}
+	send_q(q, name, type);
+}
+
 static void
 done_one(struct audit *a)
 {
 	if (--a->pending == 0 && a->spf_done)
-		event_base_loopbreak(a->base);
+		kick(a);
+}
+
+struct audit_pool *
+audit_pool_new(int max_inflight)
+{
+	struct audit_pool *pl = xcalloc(1, sizeof(*pl));
+
+	pl->max = max_inflight > 0 ? max_inflight : 1;
+	return pl;
+}
+
+struct audit_pool *
+audit_pool_free(struct audit_pool *pl)
+{
+	if (pl == NULL)
+		return NULL;
+	/* Audits still running own the questions: nothing waits by then. */
+	if (pl->head != NULL)
+		abort();
+	free(pl);
+	return NULL;
 }
 
 /* The records of a TXT answer that pass is_rec; the first is copied. */
@@ -382,9 +492,12 @@ on_answer(void *arg, const struct dns_answer *ans)
 	struct aq *q = arg;
 	struct audit *a = q->a;
 	struct audit_result *r = a->r;
+	struct audit_pool *pl = a->p.pool;
 	char name[600];
 	int i;
 
+	if (pl != NULL)
+		pl->inflight--;
 	switch (q->kind) {
 	case Q_SPF_TXT:
 		r->spf.status = ans->status;
@@ -470,6 +583,7 @@ on_answer(void *arg, const struct dns_answer *ans)
 	}
 	free(q);
 	done_one(a);
+	pool_drain(pl);
 }
 
 static void
@@ -480,7 +594,7 @@ on_spf(void *arg, struct spf_outcome *o)
 	a->r->spf.budget = o;
 	a->spf_done = true;
 	if (a->pending == 0)
-		event_base_loopbreak(a->base);
+		kick(a);
 }
 
 /* ---- The MTA-STS policy over HTTPS (RFC 8461 3.3) ------------------- */
@@ -496,57 +610,16 @@ on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 static void
-fetch_policy(struct audit *a)
+fetch_done(void *arg, CURL *c, CURLcode rc)
 {
+	struct audit *a = arg;
 	struct audit_mtasts *m = &a->r->mta_sts;
-	char errbuf[CURL_ERROR_SIZE], *connect_to = NULL;
-	struct curl_slist *list = NULL;
-	struct buf body;
 	const struct http_curl *cu;
 	const char *why = NULL;
-	CURL *c;
-	CURLcode rc;
 	char *ct = NULL;
-	int port = a->p->https_port > 0 ? a->p->https_port : 443;
-	long to = a->p->timeout_ms > 0 ? a->p->timeout_ms : 10000;
 
-	m->fetched = true;
-	m->url = xasprintf("https://%s/.well-known/mta-sts.txt", a->sts_host);
-	if (m->host_addr[0] == '\0') {
-		m->error = xasprintf("%s has no address (%s)", a->sts_host,
-		    "no A or AAAA record");
-		return;
-	}
-	if ((cu = http_curl(&why)) == NULL) {
-		m->error = xstrdup(why);
-		return;
-	}
-	c = cu->easy_init();
-	if (c == NULL) {
-		m->error = xstrdup("libcurl could not start");
-		return;
-	}
-	buf_init(&body, MTASTS_POLICY_MAX);
-	errbuf[0] = '\0';
-	connect_to = xasprintf(strchr(m->host_addr, ':') ? "%s:443:[%s]:%d" :
-	    "%s:443:%s:%d", a->sts_host, m->host_addr, port);
-	list = cu->slist_append(NULL, connect_to);
-	cu->easy_setopt(c, CURLOPT_URL, m->url);
-	cu->easy_setopt(c, CURLOPT_CONNECT_TO, list);
-	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, to);
-	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, to);
-	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (a->p->ca_file != NULL)
-		cu->easy_setopt(c, CURLOPT_CAINFO, a->p->ca_file);
-	cu->easy_setopt(c, CURLOPT_USERAGENT, "mxdoc");
-	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	cu->easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	rc = cu->easy_perform(c);
+	if ((cu = http_curl(&why)) == NULL)
+		abort();	/* it was loaded to start the fetch */
 	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &m->http_status);
 	if (cu->easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
 	    ct != NULL)
@@ -556,7 +629,7 @@ fetch_policy(struct audit *a)
 		    MTASTS_POLICY_MAX);
 	} else if (rc != CURLE_OK) {
 		m->error = xasprintf("%s: %s", cu->easy_strerror(rc),
-		    errbuf[0] ? errbuf : "-");
+		    a->errbuf[0] ? a->errbuf : "-");
 		m->cert_error = rc == CURLE_PEER_FAILED_VERIFICATION ||
 		    rc == CURLE_SSL_CACERT_BADFILE ||
 		    rc == CURLE_SSL_CERTPROBLEM;
@@ -565,15 +638,91 @@ fetch_policy(struct audit *a)
 		    "redirects are not followed, RFC 8461 3.3)",
 		    m->http_status);
 	} else {
-		m->body_len = body.len;
-		m->body = buf_steal(&body);
+		m->body_len = a->body.len;
+		m->body = buf_steal(&a->body);
 		(void)mtasts_policy_parse(m->body, m->body_len, &m->policy);
 		m->have_policy = true;
 	}
-	buf_release(&body);
-	cu->slist_free_all(list);
-	free(connect_to);
+	buf_release(&a->body);
+	cu->slist_free_all(a->connect_list);
+	a->connect_list = NULL;
+	free(a->connect_to);
+	a->connect_to = NULL;
 	cu->easy_cleanup(c);
+	a->easy = NULL;
+	kick(a);
+}
+
+/* Starts the fetch on the loop (libcurl's multi interface, the caller's
+ * or one of the audit's own). Returns true when fetch_done will follow,
+ * false when the fetch ended before it began (its error recorded). */
+static bool
+fetch_start(struct audit *a)
+{
+	struct audit_mtasts *m = &a->r->mta_sts;
+	struct http_multi *hm = a->p.http;
+	const struct http_curl *cu;
+	const char *why = NULL;
+	CURL *c;
+	int port = a->p.https_port > 0 ? a->p.https_port : 443;
+	long to = a->p.timeout_ms > 0 ? a->p.timeout_ms : 10000;
+
+	m->fetched = true;
+	m->url = xasprintf("https://%s/.well-known/mta-sts.txt", a->sts_host);
+	if (m->host_addr[0] == '\0') {
+		m->error = xasprintf("%s has no address (%s)", a->sts_host,
+		    "no A or AAAA record");
+		return false;
+	}
+	if ((cu = http_curl(&why)) == NULL) {
+		m->error = xstrdup(why);
+		return false;
+	}
+	if (hm == NULL) {
+		if ((a->own_http = http_multi_new(a->base, &why)) == NULL) {
+			m->error = xstrdup(why);
+			return false;
+		}
+		hm = a->own_http;
+	}
+	c = cu->easy_init();
+	if (c == NULL) {
+		m->error = xstrdup("libcurl could not start");
+		return false;
+	}
+	buf_init(&a->body, MTASTS_POLICY_MAX);
+	a->errbuf[0] = '\0';
+	a->connect_to = xasprintf(strchr(m->host_addr, ':') ?
+	    "%s:443:[%s]:%d" : "%s:443:%s:%d", a->sts_host, m->host_addr,
+	    port);
+	a->connect_list = cu->slist_append(NULL, a->connect_to);
+	cu->easy_setopt(c, CURLOPT_URL, m->url);
+	cu->easy_setopt(c, CURLOPT_CONNECT_TO, a->connect_list);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, to);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, to);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (a->p.ca_file != NULL)
+		cu->easy_setopt(c, CURLOPT_CAINFO, a->p.ca_file);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "mxdoc");
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &a->body);
+	if (http_multi_add(hm, c, fetch_done, a) < 0) {
+		m->error = xstrdup("libcurl could not start the transfer");
+		buf_release(&a->body);
+		cu->slist_free_all(a->connect_list);
+		a->connect_list = NULL;
+		free(a->connect_to);
+		a->connect_to = NULL;
+		cu->easy_cleanup(c);
+		return false;
+	}
+	a->easy = c;
+	return true;
 }
 
 /* ---- Findings -------------------------------------------------------- */
@@ -1374,11 +1523,6 @@ verdict(struct audit_result *r)
 
 /* ---- DANE: each MX's chain over STARTTLS (RFC 7672 3) --------------- */
 
-struct probe {
-	struct audit		*a;
-	struct audit_mx_host	*h;
-	struct smtp_session	*s;
-};
 
 static const char *
 fail_cause(enum smtp_fail f, int code)
@@ -1449,7 +1593,8 @@ on_probe(void *arg, struct smtp_session *s)
 	}
 	smtp_session_free(s);
 	pb->s = NULL;
-	pb->a->pending--;
+	if (--pb->a->pending == 0)
+		kick(pb->a);
 }
 
 /* RFC 7672 2.2.2: the records at the CNAME-expanded name apply, unless
@@ -1497,11 +1642,13 @@ want_probe(const struct audit_mx_host *h)
 	return h->ntlsa > 0 && h->naddr > 0 && h->sec_tlsa != DNS_SEC_BOGUS;
 }
 
-static void
-dane_probe(struct audit *a)
+/* Starts an SMTP session to every MX with TLSA records; returns how many
+ * run (on_probe follows for each). */
+static int
+probe_start(struct audit *a)
 {
 	struct audit_mx *m = &a->r->mx;
-	struct probe pb[AUDIT_MX_MAX];
+	struct probe *pb = a->pb;
 	struct tls_params tp;
 	struct tls_ctx *tls;
 	char *err = NULL;
@@ -1511,7 +1658,7 @@ dane_probe(struct audit *a)
 		if (want_probe(&m->host[i]))
 			n++;
 	if (n == 0)
-		return;
+		return 0;
 	memset(&tp, 0, sizeof(tp));
 	tls = tls_ctx_new(&tp, &err);
 	if (tls == NULL) {
@@ -1523,9 +1670,10 @@ dane_probe(struct audit *a)
 			m->host[i].probe.error = xstrdup(err ? err : "no TLS");
 		}
 		free(err);
-		return;
+		return 0;
 	}
-	memset(pb, 0, sizeof(pb));
+	a->tls = tls;
+	memset(a->pb, 0, sizeof(a->pb));
 	a->pending = 0;
 	for (i = 0; i < m->nhost; i++) {
 		struct audit_mx_host *h = &m->host[i];
@@ -1535,7 +1683,7 @@ dane_probe(struct audit *a)
 		if (!want_probe(h))
 			continue;
 		pr->tried = true;
-		pr->port = a->p->smtp_port > 0 ? a->p->smtp_port : 25;
+		pr->port = a->p.smtp_port > 0 ? a->p.smtp_port : 25;
 		{
 			/* memcpy, not snprintf: GCC cannot see that the two
 			 * members of *h do not overlap (-Werror=restrict). */
@@ -1548,31 +1696,25 @@ dane_probe(struct audit *a)
 		if (netaddr_parse(pr->addr, pr->port, &sp.addr,
 		    &sp.addrlen) < 0)
 			abort();	/* inet_ntop wrote it */
-		sp.helo = a->p->helo != NULL ? a->p->helo : "localhost";
+		sp.helo = a->p.helo != NULL ? a->p.helo : "localhost";
 		sp.server_name = h->host;
 		sp.tls_mode = SMTP_TLS_OPPORTUNISTIC;
 		sp.tls = tls;
 		for (k = 0; k < SMTP_S_NUM; k++)
-			sp.timeout_ms[k] = a->p->smtp_timeout_ms > 0 ?
-			    a->p->smtp_timeout_ms : 10000;
+			sp.timeout_ms[k] = a->p.smtp_timeout_ms > 0 ?
+			    a->p.smtp_timeout_ms : 10000;
 		pb[i].a = a;
 		pb[i].h = h;
+		a->pending++;
 		pb[i].s = smtp_session_start(a->base, &sp, on_probe, &pb[i]);
 		if (pb[i].s == NULL) {
+			a->pending--;
 			pr->cause = "local.resource";
 			pr->error = xstrdup("the SMTP session could not start");
-			continue;
 		}
-		a->pending++;
 	}
-	/* Every stage of every session has its timeout: the loop ends. */
-	while (a->pending > 0)
-		if (event_base_loop(a->base, EVLOOP_ONCE) < 0)
-			break;
-	for (i = 0; i < AUDIT_MX_MAX; i++)
-		if (pb[i].s != NULL)
-			smtp_session_free(pb[i].s);
-	tls_ctx_free(tls);
+	/* Every stage of every session has its timeout: each calls back. */
+	return a->pending;
 }
 
 /* ---- DKIM selectors ------------------------------------------------- */
@@ -1622,10 +1764,10 @@ ask_selectors(struct audit *a)
 	const char *end = p + embedded_dkim_selectors_txt_len;
 	int i;
 
-	for (i = 0; i < a->p->nselectors; i++)
-		add_selector(a, a->p->selectors[i],
-		    strlen(a->p->selectors[i]));
-	while (!a->p->no_common_selectors && p < end) {
+	for (i = 0; i < a->p.nselectors; i++)
+		add_selector(a, a->p.selectors[i],
+		    strlen(a->p.selectors[i]));
+	while (!a->p.no_common_selectors && p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t w = 0;
 
@@ -1642,15 +1784,77 @@ ask_selectors(struct audit *a)
 
 /* ---- Running -------------------------------------------------------- */
 
-struct audit_result *
-audit_run(struct event_base *base, const struct audit_params *p, char **err)
+static void
+finish(struct audit *a)
 {
-	struct audit a;
+	struct audit_result *r = a->r;
+	audit_cb cb = a->cb;
+	void *arg = a->cb_arg;
+	int i;
+
+	findings_spf(r);
+	findings_dkim(r);
+	findings_dmarc(r);
+	findings_mtasts(r);
+	findings_tlsrpt(r);
+	findings_mx(r);
+	findings_dane(r);
+	verdict(r);
+	r->duration_ms = mtime_ms(a->t0, mtime_mono_us());
+	for (i = 0; i < AUDIT_MX_MAX; i++)
+		if (a->pb[i].s != NULL)
+			smtp_session_free(a->pb[i].s);
+	tls_ctx_free(a->tls);
+	http_multi_free(a->own_http);
+	event_free(a->step);
+	free(a);
+	cb(arg, r);
+}
+
+/* The phases in order; each returns here through kick() when the last
+ * thing it waited for has come back, and a phase with nothing to wait
+ * for falls through to the next. */
+static void
+on_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct audit *a = arg;
+
+	switch (a->phase) {
+	case PH_DNS:
+		if (a->pending > 0 || !a->spf_done)
+			return;
+		tlsa_pick(a);
+		a->phase = PH_FETCH;
+		if (a->r->mta_sts.nrecords > 0 && fetch_start(a))
+			return;
+		/* FALLTHROUGH */
+	case PH_FETCH:
+		if (a->easy != NULL)
+			return;
+		a->phase = PH_PROBE;
+		if (probe_start(a) > 0)
+			return;
+		/* FALLTHROUGH */
+	case PH_PROBE:
+		if (a->pending > 0)
+			return;
+		a->phase = PH_DONE;
+		finish(a);
+		return;
+	case PH_DONE:
+		abort();	/* finish() freed it */
+	}
+}
+
+struct audit *
+audit_start(struct event_base *base, const struct audit_params *p,
+    audit_cb cb, void *cb_arg, char **err)
+{
+	struct audit *a;
 	struct audit_result *r;
 	struct spf_params sp;
 	struct spf_eval *ev;
 	char name[600];
-	int64_t t0 = mtime_mono_us();
 	size_t n = strlen(p->domain);
 
 	if (n == 0 || n > 253 || !spf_name_ok(p->domain, false)) {
@@ -1659,13 +1863,19 @@ audit_run(struct event_base *base, const struct audit_params *p, char **err)
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->domain = xstrndup(p->domain, p->domain[n - 1] == '.' ? n - 1 : n);
-	memset(&a, 0, sizeof(a));
-	a.base = base;
-	a.p = p;
-	a.r = r;
+	a = xcalloc(1, sizeof(*a));
+	a->base = base;
+	a->p = *p;
+	a->r = r;
+	a->cb = cb;
+	a->cb_arg = cb_arg;
+	a->t0 = mtime_mono_us();
+	a->step = evtimer_new(base, on_step, a);
+	if (a->step == NULL)
+		abort();	/* libevent out of memory */
 	if (dmarc_org_domain(r->domain, r->dmarc.org) < 0)
 		r->dmarc.org[0] = '\0';
-	snprintf(a.sts_host, sizeof(a.sts_host), "mta-sts.%s", r->domain);
+	snprintf(a->sts_host, sizeof(a->sts_host), "mta-sts.%s", r->domain);
 
 	/* The SPF budget walk: a client that matches nothing, every
 	 * include followed. */
@@ -1679,41 +1889,46 @@ audit_run(struct event_base *base, const struct audit_params *p, char **err)
 	sp.max_lookups = 100;
 	sp.max_void = 50;
 	sp.deadline_ms = p->spf_deadline_ms;
-	ev = spf_eval_start(base, &sp, on_spf, &a, err);
+	ev = spf_eval_start(base, &sp, on_spf, a, err);
 	if (ev == NULL) {
 		free(*err);
 		*err = NULL;
-		a.spf_done = true;
+		a->spf_done = true;
 	}
-	ask(&a, r->domain, DNS_T_TXT, Q_SPF_TXT, 0);
+	ask(a, r->domain, DNS_T_TXT, Q_SPF_TXT, 0);
 	snprintf(name, sizeof(name), "_dmarc.%s", r->domain);
-	ask(&a, name, DNS_T_TXT, Q_DMARC, 0);
+	ask(a, name, DNS_T_TXT, Q_DMARC, 0);
 	snprintf(name, sizeof(name), "_mta-sts.%s", r->domain);
-	ask(&a, name, DNS_T_TXT, Q_STS_TXT, 0);
-	ask(&a, a.sts_host, DNS_T_A, Q_STS_A, 0);
-	ask(&a, a.sts_host, DNS_T_AAAA, Q_STS_AAAA, 0);
+	ask(a, name, DNS_T_TXT, Q_STS_TXT, 0);
+	ask(a, a->sts_host, DNS_T_A, Q_STS_A, 0);
+	ask(a, a->sts_host, DNS_T_AAAA, Q_STS_AAAA, 0);
 	snprintf(name, sizeof(name), "_smtp._tls.%s", r->domain);
-	ask(&a, name, DNS_T_TXT, Q_TLSRPT, 0);
-	ask(&a, r->domain, DNS_T_MX, Q_MX, 0);
-	ask_selectors(&a);
-	/* Every query ends by its timeout and the walk by its deadline:
-	 * the loop ends when the last of them has answered. */
-	while (a.pending > 0 || !a.spf_done)
+	ask(a, name, DNS_T_TXT, Q_TLSRPT, 0);
+	ask(a, r->domain, DNS_T_MX, Q_MX, 0);
+	ask_selectors(a);
+	/* Every query ends by its timeout and the walk by its deadline;
+	 * the step also covers an audit whose questions all failed at once. */
+	kick(a);
+	return a;
+}
+
+static void
+on_run_done(void *arg, struct audit_result *r)
+{
+	*(struct audit_result **)arg = r;
+}
+
+struct audit_result *
+audit_run(struct event_base *base, const struct audit_params *p, char **err)
+{
+	struct audit_result *r = NULL;
+
+	if (audit_start(base, p, on_run_done, &r, err) == NULL)
+		return NULL;
+	/* Every wait of every phase is bounded: the loop gets there. */
+	while (r == NULL)
 		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-	tlsa_pick(&a);
-	if (r->mta_sts.nrecords > 0)
-		fetch_policy(&a);
-	dane_probe(&a);
-	findings_spf(r);
-	findings_dkim(r);
-	findings_dmarc(r);
-	findings_mtasts(r);
-	findings_tlsrpt(r);
-	findings_mx(r);
-	findings_dane(r);
-	verdict(r);
-	r->duration_ms = mtime_ms(t0, mtime_mono_us());
+			abort();	/* libevent broken: no way to go on */
 	return r;
 }
 

@@ -12,13 +12,14 @@
  * chain is DNSSEC secure, 2.2.2) with their DNSSEC status, matched against
  * the chain each MX presents on STARTTLS.
  *
- * audit_run() asks every question at once on the caller's event loop
- * through the caller's resolver and runs the loop until the last answer
- * (each query has the resolver's timeout, the SPF walk its deadline). The
- * MTA-STS policy is then fetched with libcurl, alone, with its own
- * timeout, through the address mxdoc's resolver gave for mta-sts.DOMAIN
- * (CURLOPT_CONNECT_TO), so tests reach a loopback server. Last, every MX
- * that publishes TLSA records is visited at once with an SMTP session
+ * An audit asks every question at once on the caller's event loop
+ * through the caller's resolver and waits for the last answer (each query
+ * has the resolver's timeout, the SPF walk its deadline). The MTA-STS
+ * policy is then fetched with libcurl's multi interface on the same loop
+ * (core/http.h), with its own timeout, through the address mxdoc's
+ * resolver gave for mta-sts.DOMAIN (CURLOPT_CONNECT_TO), so tests reach a
+ * loopback server. Last, every MX that publishes TLSA records is visited
+ * at once with an SMTP session
  * (greeting, EHLO, STARTTLS, handshake, QUIT; each stage bounded by
  * smtp_timeout_ms) for its certificate chain. The result owns
  * every string; findings are plain struct finding with the section and
@@ -40,6 +41,9 @@
 #include "dns/resolver.h"
 
 struct event_base;
+struct http_multi;
+struct audit;
+struct audit_pool;
 
 #define AUDIT_FINDINGS_MAX	192
 #define AUDIT_MX_MAX		16
@@ -65,6 +69,10 @@ struct audit_params {
 	int		 smtp_port;	/* DANE probes; 0: 25 */
 	int		 smtp_timeout_ms;	/* each SMTP stage; 0: 10000 */
 	const char	*helo;		/* EHLO name; NULL: "localhost" */
+	/* Audits that run at once share these (NULL: the audit's own, or
+	 * no limit): */
+	struct http_multi *http;	/* the policy fetches' transfers */
+	struct audit_pool *pool;	/* the window of DNS questions */
 };
 
 struct audit_finding {
@@ -216,10 +224,28 @@ struct audit_result {
 	double		 duration_ms;
 };
 
-/* Audits p->domain. Returns the result (the caller frees it), or NULL
- * with *err (owned) when it cannot start: no resolver, a bad domain. */
+typedef void (*audit_cb)(void *arg, struct audit_result *r);
+
+/* Starts the audit of p->domain on base (p is copied; the strings and
+ * objects it points to must outlive the audit). Returns a handle, and cb
+ * gets the result (the callee frees it) exactly once, from the loop,
+ * never from inside audit_start; the handle is dead by then. Or returns
+ * NULL with *err (owned), never calling back: a bad domain. Many audits
+ * may run at once on one loop and one resolver (its cache shared: the
+ * includes and MX hosts domains have in common are asked once). */
+struct audit	*audit_start(struct event_base *base,
+		    const struct audit_params *p, audit_cb cb, void *arg,
+		    char **err);
+/* audit_start, then the loop until the result: one domain. */
 struct audit_result *audit_run(struct event_base *base,
 		    const struct audit_params *p, char **err);
 struct audit_result *audit_free(struct audit_result *r);
+
+/* A window of DNS questions shared by audits that run at once: past
+ * max_inflight, questions wait their turn in the order asked (libunbound
+ * fails what exceeds its own table of queries, 1024 a context). The
+ * pool must outlive the audits that use it. */
+struct audit_pool *audit_pool_new(int max_inflight);
+struct audit_pool *audit_pool_free(struct audit_pool *pl);
 
 #endif

@@ -4,22 +4,21 @@
  * DANE), as text or as the JSON document of doc/auth.md. Both come from
  * one audit_result.
  *
- * `--file LIST` audits many domains, --jobs at a time (16 by default),
- * each in a child process of its own: the audit runs one event loop to
- * completion and fetches the MTA-STS policy with a blocking libcurl call,
- * so a process per domain is what keeps one slow domain from holding the
- * others, with no state shared. Results are printed in the order of the
- * list (with --json one document per line, JSON Lines); a progress line
- * goes to stderr when it is a terminal.
+ * `--file LIST` audits many domains, --jobs at a time (16 by default), in
+ * this one process: the audits run side by side on one event loop and one
+ * resolver (its cache shared, so the includes and MX hosts many domains
+ * have in common are asked once), the MTA-STS fetches on libcurl's multi
+ * interface on the same loop. bench/auth measured it against a process
+ * per domain: about a third of the CPU time per domain. Results are
+ * printed in the order of the list as soon as each is complete (with
+ * --json one document per line, JSON Lines); a progress line goes to
+ * stderr when it is a terminal.
  * Exit: 0 no warning or error, 1 a problem found, 2 bad usage, 3 no DNS.
  */
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -29,7 +28,9 @@
 #include "classify/finding.h"
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/http.h"
 #include "core/mem.h"
+#include "core/mtime.h"
 #include "dns/resolver.h"
 #include "report/json.h"
 #include "report/text.h"
@@ -39,7 +40,10 @@ enum { OPT_CA_FILE = OPT_FIRST_LOCAL, OPT_HTTPS_PORT, OPT_SELECTOR,
 
 #define AUTH_JOBS_MAX	64
 #define AUTH_LIST_MAX	100000	/* domains in one --file */
-#define AUTH_CHILD_S	600	/* a child still running then is killed */
+#define AUTH_STALL_S	600	/* no audit finished in that long: give up */
+/* DNS questions of the audits in flight at once; libunbound takes 1024
+ * a context, and the SPF walks ask beside this window. */
+#define AUTH_DNS_WINDOW	512
 
 static const char help[] =
 "Arguments:\n"
@@ -370,7 +374,7 @@ json_dane(struct jw *w, const struct audit_mx *m)
 }
 
 static void
-render_json(const struct audit_result *r, bool lines)
+render_json(FILE *fp, const struct audit_result *r, bool lines)
 {
 	struct buf out;
 	struct jw *w;
@@ -410,7 +414,7 @@ render_json(const struct audit_result *r, bool lines)
 	jw_obj_end(w);
 	if (lines)
 		(void)buf_append(&out, "\n", 1);
-	fwrite(out.data, 1, out.len, stdout);
+	fwrite(out.data, 1, out.len, fp);
 	jw_free(w);
 	buf_release(&out);
 }
@@ -422,18 +426,19 @@ static const char *const sections[][2] = {
 };
 
 static void
-render_text(const struct audit_result *r, const struct cli_globals *g)
+render_text(FILE *fp, const struct audit_result *r,
+    const struct cli_globals *g)
 {
 	const struct finding *v = &r->verdict;
 	size_t s, i;
 	int k, e, n;
 
-	printf("%s%s%s%s\n", tc(TC_BOLD), tc(cli_sev_color(v->severity)),
+	fprintf(fp, "%s%s%s%s\n", tc(TC_BOLD), tc(cli_sev_color(v->severity)),
 	    v->summary, tc(TC_RESET));
 	if (g->quiet)
 		return;
 	for (s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
-		printf("\n%s%s%s\n", tc(TC_BOLD), sections[s][1], tc(TC_RESET));
+		fprintf(fp, "\n%s%s%s\n", tc(TC_BOLD), sections[s][1], tc(TC_RESET));
 		for (k = 0; k < r->nfinding; k++) {
 			const struct audit_finding *af = &r->finding[k];
 			const struct finding *f = &af->f;
@@ -443,27 +448,27 @@ render_text(const struct audit_result *r, const struct cli_globals *g)
 			if (f->severity == SEV_INFO && !g->verbose &&
 			    strcmp(af->check, "dmarc.tag") == 0)
 				continue;
-			printf("  %s%-8s%s ", tc(cli_sev_color(f->severity)),
+			fprintf(fp, "  %s%-8s%s ", tc(cli_sev_color(f->severity)),
 			    cli_sev_label(f->severity), tc(TC_RESET));
-			text_wrap(stdout, f->summary, 11, 11, 100);
+			text_wrap(fp, f->summary, 11, 11, 100);
 			for (e = 0; e < f->nevidence; e++) {
-				printf("%11s%s", "", tc(TC_DIM));
-				text_wrap(stdout, f->evidence[e], 11, 13, 100);
-				printf("%s", tc(TC_RESET));
+				fprintf(fp, "%11s%s", "", tc(TC_DIM));
+				text_wrap(fp, f->evidence[e], 11, 13, 100);
+				fprintf(fp, "%s", tc(TC_RESET));
 			}
 			if (f->remedy_first != NULL && f->severity >=
 			    SEV_WARNING) {
-				printf("%11s-> ", "");
-				text_wrap(stdout, f->remedy_first, 14, 14, 100);
+				fprintf(fp, "%11s-> ", "");
+				text_wrap(fp, f->remedy_first, 14, 14, 100);
 			}
 		}
 	}
 	if (v->severity >= SEV_WARNING && v->cause->nremedy > 0) {
-		printf("\n%sWhat to do%s\n", tc(TC_BOLD), tc(TC_RESET));
+		fprintf(fp, "\n%sWhat to do%s\n", tc(TC_BOLD), tc(TC_RESET));
 		n = 1;
 		for (i = 0; i < v->cause->nremedy; i++) {
-			printf("  %d. ", n++);
-			text_wrap(stdout, v->cause->remedy[i], 5, 5, 100);
+			fprintf(fp, "  %d. ", n++);
+			text_wrap(fp, v->cause->remedy[i], 5, 5, 100);
 		}
 	}
 }
@@ -474,6 +479,15 @@ domain_ok(const char *domain)
 	return spf_name_ok(domain, true) && domain[0] != '.' &&
 	    domain[0] != '[' && strchr(domain, '@') == NULL &&
 	    strchr(domain, ' ') == NULL;
+}
+
+static void
+set_timeouts(struct audit_params *p, const struct cli_globals *g)
+{
+	p->timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
+	p->smtp_timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
+	if (g->timeout_ms * 3 > 20000)
+		p->spf_deadline_ms = g->timeout_ms * 3;
 }
 
 /* Audits one domain on a loop and resolver of its own and prints the
@@ -497,19 +511,16 @@ audit_one(const char *domain, const struct audit_params *tmpl,
 	if (p.dns == NULL)
 		goto out;
 	p.domain = domain;
-	p.timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
-	p.smtp_timeout_ms = g->timeout_ms > 0 ? g->timeout_ms : 10000;
-	if (g->timeout_ms * 3 > 20000)
-		p.spf_deadline_ms = g->timeout_ms * 3;
+	set_timeouts(&p, g);
 	r = audit_run(base, &p, &err);
 	if (r == NULL) {
 		rc = cli_usage_error("auth", "%s", err ? err : "?");
 		goto out;
 	}
 	if (g->json)
-		render_json(r, lines);
+		render_json(stdout, r, lines);
 	else
-		render_text(r, g);
+		render_text(stdout, r, g);
 	rc = r->errors + r->warnings > 0 ? EXIT_PROBLEM : EXIT_OK;
 out:
 	fflush(stdout);
@@ -522,15 +533,29 @@ out:
 	return rc;
 }
 
-/* ---- --file: many domains, a child process each --------------------- */
+/* ---- --file: many domains, one process ------------------------------ */
+
+struct list_run;
 
 struct job {
+	struct list_run	*lr;
 	char		*domain;
-	pid_t		 pid;
-	int		 fd;		/* the child's stdout, or -1 */
-	struct buf	 out;
-	bool		 started, done;
+	char		*out;		/* the rendered result, or NULL */
+	size_t		 outlen;
+	bool		 done;
 	int		 rc;
+};
+
+struct list_run {
+	struct cli_globals	*g;
+	struct event_base	*base;
+	struct audit_params	 p;	/* the template: resolver, pool... */
+	struct job		*job;
+	int			 njob, jobs;
+	int			 next, running, ndone, printed;
+	int			 rc;
+	bool			 tty;
+	int64_t			 last_us;	/* the last completion */
 };
 
 static int
@@ -588,8 +613,6 @@ read_list(const char *path, struct job **jobs, int *njob)
 		}
 		memset(&(*jobs)[*njob], 0, sizeof(**jobs));
 		(*jobs)[*njob].domain = xstrdup(s);
-		(*jobs)[*njob].fd = -1;
-		buf_init(&(*jobs)[*njob].out, BUF_UNBOUNDED);
 		(*njob)++;
 	}
 	if (fp != stdin)
@@ -597,150 +620,182 @@ read_list(const char *path, struct job **jobs, int *njob)
 	return bad;
 }
 
-static int
-start_job(struct job *j, const struct audit_params *p,
-    struct cli_globals *g)
+static void
+progress(struct list_run *lr)
 {
-	int fds[2];
-	pid_t pid;
+	if (lr->tty)
+		fprintf(stderr, "\r\033[Kmxdoc auth: %d/%d done, %d running",
+		    lr->ndone, lr->njob, lr->running);
+}
 
-	if (pipe(fds) < 0)
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
+/* In the order of the list, as soon as each is complete. */
+static void
+flush_done(struct list_run *lr)
+{
+	while (lr->printed < lr->njob && lr->job[lr->printed].done) {
+		struct job *j = &lr->job[lr->printed];
+
+		if (lr->tty)
+			fprintf(stderr, "\r\033[K");
+		if (!lr->g->json && lr->printed > 0 && j->outlen > 0)
+			fputc('\n', stdout);
+		if (j->outlen > 0)
+			fwrite(j->out, 1, j->outlen, stdout);
+		fflush(stdout);
+		free(j->out);
+		j->out = NULL;
+		if (j->rc > lr->rc)
+			lr->rc = j->rc;
+		lr->printed++;
 	}
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(EXIT_INTERNAL);
-		close(fds[1]);
-		/* Every wait inside is bounded; this bounds their sum. */
-		alarm(AUTH_CHILD_S);
-		_exit(audit_one(j->domain, p, g, true));
+}
+
+static void start_jobs(struct list_run *lr);
+
+static void
+on_job(void *arg, struct audit_result *r)
+{
+	struct job *j = arg;
+	struct list_run *lr = j->lr;
+	FILE *fp = open_memstream(&j->out, &j->outlen);
+
+	if (fp == NULL) {
+		fprintf(stderr, "mxdoc auth: out of memory\n");
+		exit(EXIT_INTERNAL);
 	}
-	close(fds[1]);
-	j->pid = pid;
-	j->fd = fds[0];
-	j->started = true;
-	return 0;
+	if (lr->g->json)
+		render_json(fp, r, true);
+	else
+		render_text(fp, r, lr->g);
+	fclose(fp);
+	j->rc = r->errors + r->warnings > 0 ? EXIT_PROBLEM : EXIT_OK;
+	audit_free(r);
+	j->done = true;
+	lr->running--;
+	lr->ndone++;
+	lr->last_us = mtime_mono_us();
+	start_jobs(lr);
+	flush_done(lr);
+	progress(lr);
 }
 
 static void
-finish_job(struct job *j)
+start_jobs(struct list_run *lr)
 {
-	int st;
+	while (lr->running < lr->jobs && lr->next < lr->njob) {
+		struct job *j = &lr->job[lr->next++];
+		struct audit_params p = lr->p;
+		char *err = NULL;
 
-	close(j->fd);
-	j->fd = -1;
-	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
-		;
-	j->done = true;
-	if (WIFEXITED(st)) {
-		j->rc = WEXITSTATUS(st);
-	} else {
-		j->rc = EXIT_INTERNAL;
-		fprintf(stderr, "%smxdoc auth: %s: the audit did not finish "
-		    "(signal %d)\n", isatty(STDERR_FILENO) ? "\r\033[K" : "",
-		    j->domain, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+		j->lr = lr;
+		p.domain = j->domain;
+		if (audit_start(lr->base, &p, on_job, j, &err) == NULL) {
+			j->rc = cli_usage_error("auth", "%s", err ? err : "?");
+			free(err);
+			j->done = true;
+			lr->ndone++;
+			continue;
+		}
+		lr->running++;
 	}
 }
 
+/* Once a second: the progress line, and the bound on the whole run. */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct list_run *lr = arg;
+
+	progress(lr);
+	if (mtime_mono_us() - lr->last_us > (int64_t)AUTH_STALL_S * 1000000)
+		event_base_loopbreak(lr->base);
+}
+
 static int
-run_list(const char *path, int jobs, const struct audit_params *p,
+run_list(const char *path, int jobs, const struct audit_params *tmpl,
     struct cli_globals *g)
 {
-	struct job *job = NULL;
-	struct pollfd pfd[AUTH_JOBS_MAX];
-	int map[AUTH_JOBS_MAX];
-	bool tty = isatty(STDERR_FILENO);
-	int njob = 0, bad, next = 0, printed = 0, running = 0, ndone = 0;
-	int i, rc = EXIT_OK;
+	struct list_run lr;
+	struct event *tick = NULL;
+	struct timeval sec = { 1, 0 };
+	const char *why = NULL;
+	int bad, i, rc;
 
-	bad = read_list(path, &job, &njob);
+	memset(&lr, 0, sizeof(lr));
+	bad = read_list(path, &lr.job, &lr.njob);
 	if (bad < 0)
 		return EXIT_USAGE;
-	if (njob == 0) {
+	if (lr.njob == 0) {
 		fprintf(stderr, "mxdoc auth: %s: no domain to audit\n", path);
 		return EXIT_USAGE;
 	}
-	while (printed < njob) {
-		int n = 0, k;
-
-		while (running < jobs && next < njob) {
-			if (start_job(&job[next], p, g) < 0) {
-				fprintf(stderr, "mxdoc auth: cannot start a "
-				    "process: %s\n", strerror(errno));
-				job[next].done = true;
-				job[next].rc = EXIT_INTERNAL;
-				ndone++;
-			} else
-				running++;
-			next++;
-		}
-		for (i = 0; i < njob && n < AUTH_JOBS_MAX; i++)
-			if (job[i].fd >= 0) {
-				pfd[n].fd = job[i].fd;
-				pfd[n].events = POLLIN;
-				map[n++] = i;
-			}
-		if (tty)
-			fprintf(stderr, "\r\033[Kmxdoc auth: %d/%d done, %d "
-			    "running", ndone, njob, running);
-		/* A second at most: the progress line stays current. */
-		if (n > 0 && poll(pfd, (nfds_t)n, 1000) < 0 && errno != EINTR)
+	lr.g = g;
+	lr.jobs = jobs;
+	lr.tty = isatty(STDERR_FILENO);
+	lr.p = *tmpl;
+	set_timeouts(&lr.p, g);
+	lr.base = event_base_new();
+	if (lr.base == NULL) {
+		fprintf(stderr, "mxdoc auth: cannot create the event loop\n");
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	/* One resolver for every domain, its cache shared; one window of
+	 * questions under libunbound's own limit, with room left for the
+	 * SPF walks, which ask outside it. */
+	lr.p.dns = cli_dns_new(lr.base, g, 5000, "auth");
+	if (lr.p.dns == NULL) {
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	lr.p.pool = audit_pool_new(AUTH_DNS_WINDOW);
+	/* Without libcurl each policy fetch says so: no shared handle. */
+	lr.p.http = http_multi_new(lr.base, &why);
+	tick = event_new(lr.base, -1, EV_PERSIST, on_tick, &lr);
+	if (tick == NULL || event_add(tick, &sec) < 0) {
+		fprintf(stderr, "mxdoc auth: cannot create the event loop\n");
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	lr.last_us = mtime_mono_us();
+	start_jobs(&lr);
+	flush_done(&lr);
+	progress(&lr);
+	/* Every wait inside an audit is bounded; on_tick bounds the time
+	 * without any audit finishing. */
+	while (lr.printed < lr.njob) {
+		if (event_base_loop(lr.base, EVLOOP_ONCE) < 0 ||
+		    event_base_got_break(lr.base))
 			break;
-		for (k = 0; k < n; k++) {
-			struct job *j = &job[map[k]];
-			char chunk[8192];
-			ssize_t got;
-
-			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(j->fd, chunk, sizeof(chunk));
-			if (got > 0) {
-				(void)buf_append(&j->out, chunk, (size_t)got);
-				continue;
-			}
-			if (got < 0 && errno == EINTR)
-				continue;
-			finish_job(j);
-			running--;
-			ndone++;
-		}
-		/* In the order of the list, as soon as each is complete. */
-		while (printed < njob && job[printed].done) {
-			struct job *j = &job[printed];
-
-			if (tty)
-				fprintf(stderr, "\r\033[K");
-			if (!g->json && printed > 0 && j->out.len > 0)
-				fputc('\n', stdout);
-			if (j->out.len > 0)
-				fwrite(j->out.data, 1, j->out.len, stdout);
-			fflush(stdout);
-			if (j->rc > rc)
-				rc = j->rc;
-			printed++;
-		}
 	}
-	if (tty)
+	rc = lr.rc;
+	if (lr.printed < lr.njob) {
+		fprintf(stderr, "%smxdoc auth: no audit finished in %d s; "
+		    "%d of %d domains not done\n", lr.tty ? "\r\033[K" : "",
+		    AUTH_STALL_S, lr.njob - lr.printed, lr.njob);
+		/* The audits still running hold the resolver and the loop:
+		 * the process ends here rather than free under them. */
+		fflush(stdout);
+		exit(EXIT_INTERNAL);
+	}
+	if (lr.tty)
 		fprintf(stderr, "\r\033[K");
-	for (i = 0; i < njob; i++) {
-		if (job[i].fd >= 0) {
-			kill(job[i].pid, SIGTERM);
-			finish_job(&job[i]);
-		}
-		free(job[i].domain);
-		buf_release(&job[i].out);
-	}
-	free(job);
 	if (bad > 0 && rc < EXIT_PROBLEM)
 		rc = EXIT_PROBLEM;
+out:
+	if (tick != NULL)
+		event_free(tick);
+	http_multi_free(lr.p.http);
+	audit_pool_free(lr.p.pool);
+	if (lr.p.dns != NULL)
+		dns_free(lr.p.dns);
+	if (lr.base != NULL)
+		event_base_free(lr.base);
+	for (i = 0; i < lr.njob; i++) {
+		free(lr.job[i].domain);
+		free(lr.job[i].out);
+	}
+	free(lr.job);
 	return rc;
 }
 

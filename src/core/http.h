@@ -38,6 +38,7 @@ struct http_curl {
 	CURLMcode	 (*multi_socket_action)(CURLM *, curl_socket_t, int,
 			    int *);
 	CURLMsg		*(*multi_info_read)(CURLM *, int *);
+	CURLMcode	 (*multi_assign)(CURLM *, curl_socket_t, void *);
 	CURLMcode	 (*multi_cleanup)(CURLM *);
 	const char	*(*multi_strerror)(CURLMcode);
 };
@@ -48,5 +49,30 @@ struct http_curl {
  * the functions, or does not initialise; later calls give the same NULL
  * and sentence without trying again. */
 const struct http_curl *http_curl(const char **err);
+
+/*
+ * Transfers on the caller's libevent loop: a multi handle whose sockets
+ * and timer are libevent events (CURLMOPT_SOCKETFUNCTION, TIMERFUNCTION),
+ * so HTTP runs beside DNS and SMTP in one thread and never blocks it.
+ * Every transfer must carry its own CURLOPT_TIMEOUT_MS: that is what
+ * bounds it. The multi handle shares libcurl's caches (connections, the
+ * CA store) among its transfers.
+ */
+struct event_base;
+struct http_multi;
+
+/* Called once per transfer with libcurl's result; the easy handle is out
+ * of the multi handle again and belongs to the caller, who may clean it
+ * up or start other transfers (but not free the multi handle). */
+typedef void (*http_done_cb)(void *arg, CURL *easy, CURLcode rc);
+
+/* NULL with a static sentence in *err when libcurl cannot be had. */
+struct http_multi *http_multi_new(struct event_base *base, const char **err);
+/* Frees; transfers still running are dropped without a callback. */
+struct http_multi *http_multi_free(struct http_multi *m);
+/* Starts easy (set up by the caller; CURLOPT_PRIVATE is taken). Returns
+ * 0 and calls cb exactly once later, or -1 with no callback. */
+int		 http_multi_add(struct http_multi *m, CURL *easy,
+		    http_done_cb cb, void *arg);
 
 #endif
