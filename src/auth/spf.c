@@ -161,13 +161,26 @@ spf_addr_parse(const char *ip, struct spf_addr *a)
 		}
 	} else
 		return -1;
-	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, a->text,
-	    sizeof(a->text)) == NULL)
-		return -1;
 	if (a->family == 4) {
-		snprintf(a->dots, sizeof(a->dots), "%s", a->text);
+		/* The dotted quad, written without the formatter: a batch
+		 * parses one address per line. */
+		char *o = a->text;
+
+		for (i = 0; i < 4; i++) {
+			unsigned v = a->addr[i];
+
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		memcpy(a->dots, a->text, sizeof(a->text));
 		return 0;
 	}
+	if (inet_ntop(AF_INET6, a->addr, a->text, sizeof(a->text)) == NULL)
+		return -1;
 	/* 7.3: IPv6 as dot-separated nibbles, most significant first. */
 	for (i = 0; i < 32; i++) {
 		int nib = (a->addr[i / 2] >> (i % 2 ? 0 : 4)) & 0xf;
@@ -487,11 +500,18 @@ term_release(struct spf_term *t)
 }
 
 struct spf_record *
+spf_record_ref(struct spf_record *r)
+{
+	r->refs++;
+	return r;
+}
+
+struct spf_record *
 spf_record_free(struct spf_record *r)
 {
 	int i;
 
-	if (r == NULL)
+	if (r == NULL || --r->refs > 0)
 		return NULL;
 	for (i = 0; i < r->nterm; i++)
 		term_release(&r->term[i]);
@@ -533,6 +553,7 @@ spf_record_parse(const char *txt, size_t n, struct spf_record **out,
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->redirect = r->exp = -1;
+	r->refs = 1;
 	i = 6;
 	while (i < n) {
 		struct spf_term *t;

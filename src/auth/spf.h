@@ -8,8 +8,9 @@
  * names with spf_macro_expand().
  *
  * Ownership: spf_record_parse() returns a record the caller frees with
- * spf_record_free(); every string in it is owned by the record. Reasons
- * are written into caller buffers of SPF_REASON_MAX bytes.
+ * spf_record_free() (or shares with spf_record_ref()); every string in it
+ * is owned by the record. Reasons are written into caller buffers of
+ * SPF_REASON_MAX bytes.
  */
 #ifndef MXDOC_AUTH_SPF_H
 #define MXDOC_AUTH_SPF_H
@@ -77,6 +78,7 @@ struct spf_record {
 	int		 redirect;	/* index of redirect=, or -1 */
 	int		 exp;		/* index of exp=, or -1 */
 	int		 dns_terms;	/* terms that query DNS, redirect included */
+	int		 refs;		/* spf_record_ref(); 1 after parsing */
 };
 
 /* True when txt is an SPF version 1 record (4.5): "v=spf1", any case,
@@ -86,6 +88,11 @@ bool	 spf_is_record(const char *txt, size_t n);
  * permerror: which term and why). */
 int	 spf_record_parse(const char *txt, size_t n, struct spf_record **out,
 	    char reason[SPF_REASON_MAX]);
+/* A record may be shared (the evaluator keeps one parsed record per
+ * cached TXT answer): spf_record_ref() adds a holder, spf_record_free()
+ * drops one and frees the record with the last. Both return as usual:
+ * ref its argument, free NULL. */
+struct spf_record *spf_record_ref(struct spf_record *r);
 struct spf_record *spf_record_free(struct spf_record *r);
 
 const char *spf_result_name(enum spf_result r);	/* "softfail" */

@@ -14,6 +14,16 @@
  * (no match, and counted), SERVFAIL, REFUSED, timeouts and local errors
  * are temperror, except where the RFC says otherwise (ptr and %{p} skip
  * names whose lookups fail; exp= is ignored on any problem).
+ *
+ * With an answer cache (spf_params.cache), a query whose answer is kept
+ * there takes it at once, but the answer is handled the way a resolver's
+ * is, after the code that asked has returned: the slot holds it, and the
+ * entry point that is running (the start timer or a resolver callback)
+ * hands out held answers in a loop before it returns. So the walk never
+ * recurses into itself, a term with several queries in flight (mx, ptr)
+ * sees them all started before the first answer, and the evaluation ends
+ * (finish) only from that loop, with the callback after it. An evaluation
+ * whose every answer is kept runs to its end within its start event.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -27,6 +37,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/mtime.h"
+#include "dns/dns_cache.h"
 #include "dns/resolver.h"
 
 #define SLOTS		(SPF_NAME_LIMIT + 2)
@@ -43,8 +54,23 @@ enum ptr_cont { CONT_RUN, CONT_PTR_MECH, CONT_EXP };
 struct slot {
 	struct spf_eval		*e;
 	struct dns_query	*q;
+	const struct dns_answer	*held;		/* from the cache, not yet
+						 * handled: see above */
 	int			 idx;
 	bool			 busy;
+	uint16_t		 type;
+	char			*name;		/* the cache key: in keys[] */
+};
+
+/* The validated names (5.5): few records use ptr or %{p}, so this is
+ * allocated by the first that does. */
+struct ptr_names {
+	char			 name[SPF_NAME_LIMIT][DNS_NAME_MAX];
+	bool			 ok[SPF_NAME_LIMIT];
+	int			 n;
+	bool			 was_void;
+	const char		*note;
+	char			 validated[DNS_NAME_MAX];
 };
 
 struct frame {
@@ -69,6 +95,19 @@ struct spf_eval {
 	int			 deadline_ms;
 	int			 max_lookups, max_void;
 	bool			 budget;
+	bool			 no_trace;
+	bool			 deadline_armed;
+	struct dns_cache	*cache;
+	/* The names of the queries sent while a cache is used, which are
+	 * its keys when the answers come: one per slot, allocated by the
+	 * first query sent. */
+	char			(*keys)[DNS_NAME_MAX];
+	/* The cached answer being handled (its parsed record rides on it),
+	 * or NULL. */
+	const struct dns_answer	*cur;
+	bool			 running;	/* inside an entry point */
+	bool			 finished;	/* the outcome waits for the
+						 * entry point to end */
 
 	/* The client and the identities, as the macros see them. */
 	int			 family;	/* 4 or 6 */
@@ -96,12 +135,7 @@ struct spf_eval {
 	/* Validated names (5.5), shared by ptr and %{p}. */
 	enum { P_UNKNOWN, P_RUNNING, P_DONE } pstate;
 	enum ptr_cont		 pcont;
-	char			 pname[SPF_NAME_LIMIT][DNS_NAME_MAX];
-	bool			 pok[SPF_NAME_LIMIT];
-	int			 npname;
-	bool			 pvoid;
-	const char		*pnote;
-	char			 validated[DNS_NAME_MAX];
+	struct ptr_names	*pn;		/* from the first ptr or %{p} */
 
 	bool			 exp_done;
 	enum spf_result		 exp_result;
@@ -191,8 +225,10 @@ step_add(struct spf_eval *e, enum spf_step_kind kind, const char *term)
 	s->kind = kind;
 	s->check = e->fr->check;
 	s->depth = e->fr->depth;
-	s->domain = xstrdup(e->fr->domain);
-	s->term = term != NULL ? xstrdup(term) : NULL;
+	if (!e->no_trace) {
+		s->domain = xstrdup(e->fr->domain);
+		s->term = term != NULL ? xstrdup(term) : NULL;
+	}
 	s->result = SPF_NONE;
 	s->lookups = o->lookups;
 	s->void_lookups = o->void_lookups;
@@ -210,6 +246,10 @@ step_detail(struct spf_eval *e, int step, const char *fmt, ...)
 	struct buf b;
 	va_list ap;
 
+	s->lookups = e->o->lookups;
+	s->void_lookups = e->o->void_lookups;
+	if (e->no_trace)
+		return;
 	buf_init(&b, 1024);
 	if (s->detail != NULL) {
 		buf_puts(&b, s->detail);
@@ -220,8 +260,6 @@ step_detail(struct spf_eval *e, int step, const char *fmt, ...)
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	s->detail = buf_steal(&b);
-	s->lookups = e->o->lookups;
-	s->void_lookups = e->o->void_lookups;
 }
 
 /* ---- DNS ----------------------------------------------------------- */
@@ -253,6 +291,10 @@ static int
 ask_name(struct spf_eval *e, const char *name, uint16_t type, bool from_spf)
 {
 	char pres[DNS_NAME_MAX * 4];
+	struct slot *sl;
+	struct timeval tv;
+	int64_t left_us;
+	size_t n;
 	int i;
 
 	for (i = 0; i < SLOTS; i++)
@@ -260,17 +302,51 @@ ask_name(struct spf_eval *e, const char *name, uint16_t type, bool from_spf)
 			break;
 	if (i == SLOTS)
 		abort();	/* more parallel queries than designed for */
-	e->slot[i].e = e;
-	e->slot[i].busy = true;
-	if (from_spf)
+	sl = &e->slot[i];
+	sl->e = e;
+	sl->busy = true;
+	sl->held = NULL;
+	if (from_spf) {
 		presentation(name, pres);
-	e->slot[i].q = dns_query(e->dns, from_spf ? pres : name, type, on_dns,
-	    &e->slot[i]);
-	if (e->slot[i].q == NULL) {
-		e->slot[i].busy = false;
+		name = pres;
+	}
+	sl->name = NULL;
+	if (e->cache != NULL) {
+		/* A name too long to be a key here (escapes make a name
+		 * longer) is asked, never kept. */
+		n = strlen(name);
+		if (n < DNS_NAME_MAX &&
+		    (sl->held = dns_cache_get(e->cache, name, type)) != NULL) {
+			sl->q = NULL;
+			e->pending++;
+			return i;
+		}
+		if (n < DNS_NAME_MAX) {
+			if (e->keys == NULL)
+				e->keys = xmalloc(SLOTS * sizeof(*e->keys));
+			sl->name = e->keys[i];
+			memcpy(sl->name, name, n + 1);
+			sl->type = type;
+		}
+	}
+	sl->q = dns_query(e->dns, name, type, on_dns, sl);
+	if (sl->q == NULL) {
+		sl->busy = false;
 		return -1;
 	}
 	e->pending++;
+	/* The deadline runs from the start, and matters only once there is
+	 * something to wait for. */
+	if (!e->deadline_armed) {
+		left_us = (int64_t)e->deadline_ms * 1000 -
+		    (mtime_mono_us() - e->start_us);
+		if (left_us < 0)
+			left_us = 0;
+		tv.tv_sec = (time_t)(left_us / 1000000);
+		tv.tv_usec = (suseconds_t)(left_us % 1000000);
+		evtimer_add(e->deadline, &tv);
+		e->deadline_armed = true;
+	}
 	return i;
 }
 
@@ -287,7 +363,12 @@ cancel_queries(struct spf_eval *e)
 
 	for (i = 0; i < SLOTS; i++)
 		if (e->slot[i].busy) {
-			dns_cancel(e->slot[i].q);
+			if (e->slot[i].held != NULL)
+				dns_cache_drop(e->slot[i].held);
+			else
+				dns_cancel(e->slot[i].q);
+			e->slot[i].held = NULL;
+			e->slot[i].q = NULL;
 			e->slot[i].busy = false;
 		}
 	e->pending = 0;
@@ -314,6 +395,8 @@ eval_free(struct spf_eval *e)
 	free(e->helo);
 	free(e->receiver);
 	free(e->exp_raw);
+	free(e->pn);
+	free(e->keys);
 	free(e);
 }
 
@@ -324,21 +407,37 @@ spf_eval_cancel(struct spf_eval *e)
 		eval_free(e);
 }
 
+/* Hands the outcome over and frees the evaluation. */
 static void
-finish(struct spf_eval *e, enum spf_result r, const char *reason)
+deliver(struct spf_eval *e)
 {
 	struct spf_outcome *o = e->o;
 	spf_cb cb = e->cb;
 	void *arg = e->arg;
+
+	e->o = NULL;
+	eval_free(e);
+	cb(arg, o);
+}
+
+/* Ends the evaluation. Nothing touches e after finish() returns: inside
+ * an entry point the delivery waits for its end (leave). */
+static void
+finish(struct spf_eval *e, enum spf_result r, const char *reason)
+{
+	struct spf_outcome *o = e->o;
 
 	o->result = r;
 	if (o->reason == NULL && reason != NULL)
 		o->reason = xstrdup(reason);
 	o->match_step = e->decide_step;
 	o->duration_ms = mtime_ms(e->start_us, mtime_mono_us());
-	e->o = NULL;
-	eval_free(e);
-	cb(arg, o);
+	if (e->running) {
+		cancel_queries(e);
+		e->finished = true;
+		return;
+	}
+	deliver(e);
 }
 
 static bool
@@ -400,15 +499,16 @@ choose_p(struct spf_eval *e)
 	int i, pass;
 
 	for (pass = 0; pass < 3; pass++)
-		for (i = 0; i < e->npname; i++) {
-			if (!e->pok[i])
+		for (i = 0; i < e->pn->n; i++) {
+			if (!e->pn->ok[i])
 				continue;
-			if ((pass == 0 && strcasecmp(e->pname[i],
+			if ((pass == 0 && strcasecmp(e->pn->name[i],
 			    e->fr->domain) == 0) || (pass == 1 &&
-			    in_domain(e->pname[i], e->fr->domain)) || pass == 2) {
-				snprintf(e->validated, sizeof(e->validated), "%s",
-				    e->pname[i]);
-				return e->validated;
+			    in_domain(e->pn->name[i], e->fr->domain)) || pass == 2) {
+				snprintf(e->pn->validated,
+				    sizeof(e->pn->validated), "%s",
+				    e->pn->name[i]);
+				return e->pn->validated;
 			}
 		}
 	return "unknown";
@@ -603,9 +703,9 @@ ptr_continue(struct spf_eval *e)
 	case CONT_PTR_MECH:
 		break;
 	}
-	if (e->pnote != NULL)
-		step_detail(e, e->step, "%s", e->pnote);
-	if (e->pvoid) {
+	if (e->pn->note != NULL)
+		step_detail(e, e->step, "%s", e->pn->note);
+	if (e->pn->was_void) {
 		e->o->void_lookups++;
 		step_detail(e, e->step, "void lookup %d of %d",
 		    e->o->void_lookups, e->max_void);
@@ -616,10 +716,10 @@ ptr_continue(struct spf_eval *e)
 			return;
 		}
 	}
-	for (i = 0; i < e->npname; i++)
-		if (e->pok[i] && in_domain(e->pname[i], e->target)) {
+	for (i = 0; i < e->pn->n; i++)
+		if (e->pn->ok[i] && in_domain(e->pn->name[i], e->target)) {
 			step_detail(e, e->step, "%s is validated and in %s",
-			    e->pname[i], e->target);
+			    e->pn->name[i], e->target);
 			mech_done(e, true);
 			return;
 		}
@@ -634,22 +734,22 @@ on_ptr_answer(struct spf_eval *e, const struct dns_answer *a, int idx)
 
 	if (e->op == OP_PTR) {
 		if (a->status != DNS_OK) {
-			e->pvoid = is_void(a);
-			e->pnote = e->pvoid ? "no PTR record" :
+			e->pn->was_void = is_void(a);
+			e->pn->note = e->pn->was_void ? "no PTR record" :
 			    "PTR lookup failed: no match (5.5)";
 			e->pstate = P_DONE;
 			ptr_continue(e);
 			return;
 		}
 		/* 4.6.4: names past the tenth are ignored. */
-		for (i = 0; i < a->nrr && e->npname < SPF_NAME_LIMIT; i++)
-			snprintf(e->pname[e->npname++], DNS_NAME_MAX, "%s",
+		for (i = 0; i < a->nrr && e->pn->n < SPF_NAME_LIMIT; i++)
+			snprintf(e->pn->name[e->pn->n++], DNS_NAME_MAX, "%s",
 			    a->rr[i]->u.target);
-		e->pnote = a->nrr > SPF_NAME_LIMIT ? "more than 10 PTR names: "
+		e->pn->note = a->nrr > SPF_NAME_LIMIT ? "more than 10 PTR names: "
 		    "the first 10 checked" : NULL;
 		e->op = OP_PTR_ADDR;
-		for (i = 0; i < e->npname; i++) {
-			if ((k = ask_name(e, e->pname[i], e->family == 4 ?
+		for (i = 0; i < e->pn->n; i++) {
+			if ((k = ask_name(e, e->pn->name[i], e->family == 4 ?
 			    DNS_T_A : DNS_T_AAAA, false)) < 0)
 				break;
 			e->slot[k].idx = i;
@@ -661,10 +761,10 @@ on_ptr_answer(struct spf_eval *e, const struct dns_answer *a, int idx)
 		return;
 	}
 	/* OP_PTR_ADDR: a DNS error skips the name (5.5). */
-	if (a->status == DNS_OK && idx >= 0 && idx < e->npname)
+	if (a->status == DNS_OK && idx >= 0 && idx < e->pn->n)
 		for (i = 0; i < a->nrr; i++)
 			if (same_net(e, a->rr[i], 32, 128))
-				e->pok[idx] = true;
+				e->pn->ok[idx] = true;
 	if (e->pending > 0)
 		return;
 	e->pstate = P_DONE;
@@ -682,13 +782,22 @@ ptr_resolve(struct spf_eval *e, enum ptr_cont cont)
 		return;
 	}
 	e->pstate = P_RUNNING;
+	if (e->pn == NULL)
+		e->pn = xcalloc(1, sizeof(*e->pn));
 	e->op = OP_PTR;
 	if (dns_reverse_name(e->ip_text, rev) < 0 ||
 	    ask(e, rev, DNS_T_PTR) < 0) {
 		e->pstate = P_DONE;
-		e->pnote = "cannot ask for the PTR record";
+		e->pn->note = "cannot ask for the PTR record";
 		ptr_continue(e);
 	}
+}
+
+/* The free function of a parsed record riding on a cached answer. */
+static void
+record_release(void *p)
+{
+	spf_record_free(p);
 }
 
 static void
@@ -696,6 +805,7 @@ on_record(struct spf_eval *e, const struct dns_answer *a)
 {
 	struct spf_check *c = &e->o->check[e->fr->check];
 	char reason[SPF_REASON_MAX], why[SPF_REASON_MAX];
+	struct spf_record *rec;
 	int i, n = 0, pick = -1;
 
 	if (is_void(a)) {
@@ -730,17 +840,28 @@ on_record(struct spf_eval *e, const struct dns_answer *a)
 		    false);
 		return;
 	}
-	c->record = xstrndup(a->rr[pick]->u.txt.data, a->rr[pick]->u.txt.len);
+	if (!e->no_trace)
+		c->record = xstrndup(a->rr[pick]->u.txt.data,
+		    a->rr[pick]->u.txt.len);
 	if (e->fr->check == 0)
-		e->o->record = xstrdup(c->record);
-	if (spf_record_parse(a->rr[pick]->u.txt.data, a->rr[pick]->u.txt.len,
-	    &e->fr->rec, why) < 0) {
+		e->o->record = xstrndup(a->rr[pick]->u.txt.data,
+		    a->rr[pick]->u.txt.len);
+	/* A cached answer carries the record parsed from it: parsing is
+	 * pure, so the terms are the same; macros are expanded per term as
+	 * the walk reaches them. */
+	if (e->cur != NULL &&
+	    (rec = dns_cache_aux(e->cur, record_release)) != NULL)
+		e->fr->rec = spf_record_ref(rec);
+	else if (spf_record_parse(a->rr[pick]->u.txt.data,
+	    a->rr[pick]->u.txt.len, &e->fr->rec, why) < 0) {
 		snprintf(reason, sizeof(reason), "syntax: %s", why);
 		step_detail(e, e->step, "%s", reason);
 		e->o->step[e->step].result = SPF_PERMERROR;
 		check_end(e, SPF_PERMERROR, reason, false);
 		return;
-	}
+	} else if (e->cur != NULL)
+		dns_cache_set_aux(e->cur, spf_record_ref(e->fr->rec),
+		    record_release);
 	c->dns_terms = e->fr->rec->dns_terms;
 	run(e);
 }
@@ -771,15 +892,13 @@ on_exp(struct spf_eval *e, const struct dns_answer *a)
 	check_end(e, e->exp_result, NULL, true);
 }
 
+/* Hands one answer to the step waiting for it; cached: a was taken
+ * from the cache or just kept there (NULL otherwise). */
 static void
-on_dns(void *arg, const struct dns_answer *a)
+dispatch(struct spf_eval *e, const struct dns_answer *a,
+    const struct dns_answer *cached, int idx)
 {
-	struct slot *sl = arg;
-	struct spf_eval *e = sl->e;
-
-	sl->busy = false;
-	sl->q = NULL;
-	e->pending--;
+	e->cur = cached;
 	switch (e->op) {
 	case OP_RECORD:
 		on_record(e, a);
@@ -789,12 +908,60 @@ on_dns(void *arg, const struct dns_answer *a)
 		break;
 	case OP_PTR:
 	case OP_PTR_ADDR:
-		on_ptr_answer(e, a, sl->idx);
+		on_ptr_answer(e, a, idx);
 		break;
 	default:
 		on_term_answer(e, a);
 		break;
 	}
+	e->cur = NULL;
+}
+
+/* The end of an entry point: the answers taken from the cache while it
+ * ran are handled, one at a time, each of which may take more; then, if
+ * the evaluation ended, the callback. Bounded: every answer handled is
+ * one of the evaluation's queries, and the limits bound those. */
+static void
+leave(struct spf_eval *e)
+{
+	const struct dns_answer *a;
+	struct slot *sl;
+	int i;
+
+	for (i = 0; i < SLOTS && !e->finished; i++) {
+		sl = &e->slot[i];
+		if (!sl->busy || sl->held == NULL)
+			continue;
+		a = sl->held;
+		sl->held = NULL;
+		sl->busy = false;
+		e->pending--;
+		dispatch(e, a, a, sl->idx);
+		dns_cache_drop(a);
+		i = -1;		/* from the first slot again */
+	}
+	e->running = false;
+	if (e->finished)
+		deliver(e);
+}
+
+/* The resolver's callback: an entry point. */
+static void
+on_dns(void *arg, const struct dns_answer *a)
+{
+	struct slot *sl = arg;
+	struct spf_eval *e = sl->e;
+	const struct dns_answer *kept = NULL;
+
+	sl->busy = false;
+	sl->q = NULL;
+	e->pending--;
+	if (sl->name != NULL)
+		kept = dns_cache_put(e->cache, sl->name, sl->type, a);
+	e->running = true;
+	dispatch(e, kept != NULL ? kept : a, kept, sl->idx);
+	dns_cache_drop(kept);
+	leave(e);
 }
 
 /* Expands a term's target into e->target. Returns 0, 1 when the %{p}
@@ -806,7 +973,7 @@ term_target(struct spf_eval *e, const struct spf_term *t)
 	int r;
 
 	if (t->spec == NULL) {
-		snprintf(e->target, sizeof(e->target), "%s", e->fr->domain);
+		memcpy(e->target, e->fr->domain, sizeof(e->target));
 		return 0;
 	}
 	r = expand(e, t->spec, SPF_MACRO_DOMAIN, why);
@@ -820,12 +987,13 @@ term_target(struct spf_eval *e, const struct spf_term *t)
 		check_end(e, SPF_PERMERROR, reason, false);
 		return -1;
 	}
-	snprintf(e->target, sizeof(e->target), "%.*s",
-	    (int)(e->xb.len < sizeof(e->target) ? e->xb.len :
-	    sizeof(e->target) - 1), e->xb.data);
-	/* An expansion too long to fit is not a name; spf_name_ok says so. */
-	if (e->xb.len >= sizeof(e->target))
+	/* An expansion too long to fit is not a name; spf_name_ok says so.
+	 * (The buffer may hold a NUL from a macro's value: the name ends
+	 * there, as it did when it was formatted with %.*s.) */
+	if (e->xb.len >= sizeof(e->target) || e->xb.data == NULL)
 		e->target[0] = '\0';
+	else
+		memcpy(e->target, e->xb.data, e->xb.len + 1);
 	return 0;
 }
 
@@ -895,7 +1063,8 @@ run(struct spf_eval *e)
 			return;
 		f->term++;
 		step = e->step = step_add(e, SPF_STEP_TERM, t->text);
-		e->o->step[step].target = xstrdup(e->target);
+		if (!e->no_trace)
+			e->o->step[step].target = xstrdup(e->target);
 		if (!count_lookup(e, step))
 			return;
 		e->any_match = e->any_error = false;
@@ -941,7 +1110,8 @@ run(struct spf_eval *e)
 		if (term_target(e, t) != 0)
 			return;
 		step = e->step = step_add(e, SPF_STEP_TERM, t->text);
-		e->o->step[step].target = xstrdup(e->target);
+		if (!e->no_trace)
+			e->o->step[step].target = xstrdup(e->target);
 		if (!count_lookup(e, step))
 			return;
 		f->term = rec->nterm + 1;
@@ -1102,6 +1272,7 @@ check_begin(struct spf_eval *e, const char *domain, enum spf_via via,
 	struct spf_outcome *o = e->o;
 	struct frame *f;
 	struct spf_check *c;
+	size_t n;
 
 	if (o->ncheck == e->check_cap) {
 		e->check_cap = e->check_cap ? e->check_cap * 2 : 4;
@@ -1121,9 +1292,11 @@ check_begin(struct spf_eval *e, const char *domain, enum spf_via via,
 	f->in_include = via == SPF_VIA_INCLUDE ||
 	    (e->fr != NULL && e->fr->in_include);
 	c->depth = f->depth;
-	snprintf(f->domain, sizeof(f->domain), "%s", domain);
-	if (f->domain[0] != '\0' && f->domain[strlen(f->domain) - 1] == '.')
-		f->domain[strlen(f->domain) - 1] = '\0';
+	n = strnlen(domain, sizeof(f->domain) - 1);
+	memcpy(f->domain, domain, n);
+	f->domain[n] = '\0';
+	if (n > 0 && f->domain[n - 1] == '.')
+		f->domain[n - 1] = '\0';
 	e->fr = f;
 	e->step = step_add(e, SPF_STEP_RECORD, NULL);
 	if (via == SPF_VIA_TOP ? !identity_ok(domain) :
@@ -1146,7 +1319,9 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	e->running = true;
 	check_begin(e, e->o->domain, SPF_VIA_TOP, -1);
+	leave(e);
 }
 
 static void
@@ -1163,6 +1338,17 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	finish(e, SPF_TEMPERROR, reason);
 }
 
+/* At most n bytes of src, cut to fit size, NUL-terminated: what
+ * snprintf(dst, size, "%.*s", n, src) gives, without the formatter. */
+static void
+copy_str(char *dst, size_t size, const char *src, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int
 parse_ip(struct spf_eval *e, const char *ip)
 {
@@ -1172,8 +1358,8 @@ parse_ip(struct spf_eval *e, const char *ip)
 		return -1;
 	e->family = a.family;
 	memcpy(e->addr, a.addr, sizeof(e->addr));
-	snprintf(e->ip_text, sizeof(e->ip_text), "%s", a.text);
-	snprintf(e->ip_dots, sizeof(e->ip_dots), "%s", a.dots);
+	memcpy(e->ip_text, a.text, sizeof(e->ip_text));
+	memcpy(e->ip_dots, a.dots, sizeof(e->ip_dots));
 	return 0;
 }
 
@@ -1185,6 +1371,7 @@ spf_eval_start(struct event_base *base, const struct spf_params *p,
 	char dom[256];
 	const char *sender, *at;
 	struct timeval tv = { 0, 0 };
+	size_t nl, nd;
 
 	if (p == NULL || p->dns == NULL || p->ip == NULL || cb == NULL) {
 		*err = xstrdup("spf: missing parameters");
@@ -1214,6 +1401,8 @@ spf_eval_start(struct event_base *base, const struct spf_params *p,
 	    SPF_LOOKUP_LIMIT;
 	e->max_void = p->max_void > 0 ? p->max_void : SPF_VOID_LIMIT;
 	e->budget = p->budget;
+	e->cache = p->cache;
+	e->no_trace = p->no_trace;
 	e->decide_step = -1;
 	buf_init(&e->xb, SPF_MACRO_OUT_MAX);
 	e->helo = xstrdup(p->helo != NULL && p->helo[0] != '\0' ? p->helo :
@@ -1223,22 +1412,28 @@ spf_eval_start(struct event_base *base, const struct spf_params *p,
 	 * a local-part is postmaster@domain. */
 	sender = p->sender;
 	if (sender == NULL || sender[0] == '\0') {
-		snprintf(e->local, sizeof(e->local), "postmaster");
-		snprintf(e->sender_domain, sizeof(e->sender_domain), "%s",
-		    p->helo != NULL && p->helo[0] != '\0' ? p->helo : dom);
+		copy_str(e->local, sizeof(e->local), "postmaster", 10);
+		sender = p->helo != NULL && p->helo[0] != '\0' ? p->helo : dom;
+		copy_str(e->sender_domain, sizeof(e->sender_domain), sender,
+		    strlen(sender));
 	} else if ((at = strrchr(sender, '@')) != NULL) {
-		snprintf(e->local, sizeof(e->local), "%.*s",
-		    (int)(at - sender), sender);
+		copy_str(e->local, sizeof(e->local), sender,
+		    (size_t)(at - sender));
 		if (e->local[0] == '\0')
-			snprintf(e->local, sizeof(e->local), "postmaster");
-		snprintf(e->sender_domain, sizeof(e->sender_domain), "%s",
-		    at + 1);
+			copy_str(e->local, sizeof(e->local), "postmaster", 10);
+		copy_str(e->sender_domain, sizeof(e->sender_domain), at + 1,
+		    strlen(at + 1));
 	} else {
-		snprintf(e->local, sizeof(e->local), "postmaster");
-		snprintf(e->sender_domain, sizeof(e->sender_domain), "%s",
-		    sender);
+		copy_str(e->local, sizeof(e->local), "postmaster", 10);
+		copy_str(e->sender_domain, sizeof(e->sender_domain), sender,
+		    strlen(sender));
 	}
-	e->sender = xasprintf("%s@%s", e->local, e->sender_domain);
+	nl = strlen(e->local);
+	nd = strlen(e->sender_domain);
+	e->sender = xmalloc(nl + nd + 2);
+	memcpy(e->sender, e->local, nl);
+	e->sender[nl] = '@';
+	memcpy(e->sender + nl + 1, e->sender_domain, nd + 1);
 	e->mc.sender = e->sender;
 	e->mc.local = e->local;
 	e->mc.sender_domain = e->sender_domain;
@@ -1263,9 +1458,7 @@ spf_eval_start(struct event_base *base, const struct spf_params *p,
 		eval_free(e);
 		return NULL;
 	}
+	/* The deadline is armed by the first query sent (ask_name). */
 	evtimer_add(e->kick, &tv);
-	tv.tv_sec = e->deadline_ms / 1000;
-	tv.tv_usec = (e->deadline_ms % 1000) * 1000;
-	evtimer_add(e->deadline, &tv);
 	return e;
 }

@@ -32,6 +32,7 @@
 #include "auth/spf.h"
 
 struct dns;
+struct dns_cache;
 struct event_base;
 struct spf_eval;
 
@@ -57,6 +58,21 @@ struct spf_params {
 	 * against the limit). No exp= lookup; the result is the one of a
 	 * client that matched nothing. */
 	bool		 budget;
+	/* Optional, shared by the evaluations of a run (`spf --batch`):
+	 * positive answers are taken from it and kept in it, with the SPF
+	 * record parsed from a TXT answer. Every term still counts against
+	 * the limits as if it had asked DNS (it did, or an evaluation before
+	 * did), and NXDOMAIN, NODATA and failures are never kept
+	 * (dns/dns_cache.h), so a cache changes no result and no count. When
+	 * every answer is in it, the evaluation runs to its end without
+	 * waiting for the event loop between queries. NULL: every query goes
+	 * to the resolver. */
+	struct dns_cache *cache;
+	/* The outcome without the trace's text: steps and checks keep their
+	 * kind, result, match and counts, but no domain, term, target,
+	 * detail, nor a check's record (the top record is kept). For a
+	 * caller that prints only the result. */
+	bool		 no_trace;
 };
 
 enum spf_via { SPF_VIA_TOP, SPF_VIA_INCLUDE, SPF_VIA_REDIRECT };

@@ -111,15 +111,21 @@ walk(const struct spf_macro_ctx *c, struct sv s, unsigned flags,
 		int keep = 0, digits = 0;
 
 		if (ch != '%') {
-			if ((ch < 0x21 || ch > 0x7e) &&
-			    !(ch == ' ' && (flags & SPF_MACRO_EXP))) {
-				snprintf(reason, SPF_REASON_MAX, "byte 0x%02x is "
-				    "not allowed here", ch);
-				return SPF_MACRO_ERROR;
+			size_t run = i;
+
+			/* A run of literal bytes, appended at once. */
+			for (; run < s.n && s.p[run] != '%'; run++) {
+				ch = (unsigned char)s.p[run];
+				if ((ch < 0x21 || ch > 0x7e) &&
+				    !(ch == ' ' && (flags & SPF_MACRO_EXP))) {
+					snprintf(reason, SPF_REASON_MAX, "byte "
+					    "0x%02x is not allowed here", ch);
+					return SPF_MACRO_ERROR;
+				}
 			}
 			if (out != NULL)
-				rc = buf_putc(out, (char)ch);
-			i++;
+				rc = buf_append(out, s.p + i, run - i);
+			i = run;
 			continue;
 		}
 		if (i + 1 >= s.n) {

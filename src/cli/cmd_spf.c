@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "dns/dns_cache.h"
 #include "dns/resolver.h"
 #include "report/json.h"
 #include "report/text.h"
@@ -567,6 +568,12 @@ run_batch(const char *path, const char *receiver, struct cli_globals *g)
 	b.p.dns = cli_dns_new(b.base, g, 5000, "spf");
 	if (b.p.dns == NULL)
 		goto out;
+	/* One answer cache for the run, as an MTA's resolver has: the same
+	 * policy asked again is answered from it (its TTLs honoured), with
+	 * the record parsed once. Lines print only the result unless --json
+	 * wants the whole document. */
+	b.p.cache = dns_cache_new(0, 0);
+	b.p.no_trace = !g->json;
 	nread = b.n;
 	batch_pump(&b);
 	if (b.printed < b.n)
@@ -583,6 +590,7 @@ out:
 	/* Freeing the resolver cancels what still runs (no callbacks). */
 	if (b.p.dns != NULL)
 		dns_free(b.p.dns);
+	dns_cache_free(b.p.cache);
 	for (i = 0; i < (nread > b.n ? nread : b.n); i++) {
 		spf_outcome_free(b.item[i].o);
 		free(b.item[i].line);
@@ -689,6 +697,9 @@ run(int argc, char **argv, struct cli_globals *g)
 	p.dns = cli_dns_new(base, g, 5000, "spf");
 	if (p.dns == NULL)
 		goto out;
+	/* A name asked twice in one evaluation (a and mx of one domain,
+	 * an include reached twice) is asked once. */
+	p.cache = dns_cache_new(256, 0);
 	r.base = base;
 	ev = spf_eval_start(base, &p, on_done, &r, &err);
 	if (ev == NULL) {
@@ -712,6 +723,7 @@ out:
 	spf_outcome_free(r.o);
 	if (p.dns != NULL)
 		dns_free(p.dns);
+	dns_cache_free(p.cache);
 	if (base != NULL)
 		event_base_free(base);
 	free(err);
