@@ -62,7 +62,7 @@ struct msg {
 };
 
 #define MSG_BLOCK	192
-#define MSG_SLAB	(MSG_BLOCK * 512)
+#define MSG_SLAB	(2 << 20)
 
 /* Blocks for struct msg: carved from slabs, kept on a free list once
  * dropped (LIFO: the next message gets a block still in the cache). The
@@ -116,6 +116,7 @@ struct logs {
 	size_t			 memo_n, memo_kn;
 	uint64_t		 memo_h;
 	uint64_t		 memo_line;
+	const char		*memo_kp;	/* memo_k, or a parser thread's */
 	char			 memo_k[LOGS_KEY_MAX_];
 	struct htab		 scope_rcpts, scope_qids;
 	size_t			 series_buckets;	/* of all series */
@@ -145,6 +146,7 @@ logs_new(const struct logs_params *p)
 	l->p = *p;
 	l->all = cause_all(&l->nall);
 	l->causes = xcalloc(l->nall, sizeof(*l->causes));
+	l->memo_kp = l->memo_k;
 	logtime_init(&l->t, 0, p->zone, p->off_s);
 	return l;
 }
@@ -173,7 +175,8 @@ msg_alloc(struct msg_pool *pl, size_t qidlen)
 				pl->slabs = xrealloc(pl->slabs,
 				    sizeof(*pl->slabs) * pl->capslabs);
 			}
-			pl->cur = pl->slabs[pl->nslabs++] = xmalloc(MSG_SLAB);
+			pl->cur = pl->slabs[pl->nslabs++] =
+			    ht_alloc_huge(MSG_SLAB);
 			pl->used = 0;
 		}
 		m = (struct msg *)(void *)(pl->cur + pl->used);
@@ -891,9 +894,10 @@ text_key(struct logs *l, struct sv t, uint64_t *h)
 		l->memo_line = l->counter;
 		l->memo_kn = norm_key(t, l->memo_k);
 		l->memo_h = ht_hash(l->memo_k, l->memo_kn);
+		l->memo_kp = l->memo_k;
 	}
 	*h = l->memo_h;
-	return sv_make(l->memo_k, l->memo_kn);
+	return sv_make(l->memo_kp, l->memo_kn);
 }
 
 static const struct cause *
@@ -994,19 +998,27 @@ event_cause(struct logs *l, const struct log_event *ev, struct msg *m,
 	return c;
 }
 
+/* The text a failure is grouped by: its reply, or the MTA's words. */
+static struct sv
+reply_text(const struct log_event *ev)
+{
+	struct sv t = sv_trim(ev->reply.n > 0 ? ev->reply : ev->text);
+
+	if (t.n > LOGS_REPLY_TEXT_MAX)
+		t.n = LOGS_REPLY_TEXT_MAX;
+	return t;
+}
+
 static void
 cause_reply(struct logs *l, struct cause_acc *ca, const struct log_event *ev,
     const struct msg *m)
 {
-	struct sv t = ev->reply.n > 0 ? ev->reply : ev->text;
+	struct sv t = reply_text(ev);
 	struct logs_reply *r;
 	struct hent *e;
 	uint64_t h;
 	struct sv key;
 
-	t = sv_trim(t);
-	if (t.n > LOGS_REPLY_TEXT_MAX)
-		t.n = LOGS_REPLY_TEXT_MAX;
 	key = text_key(l, t, &h);
 	e = ht_find(&ca->idx, key.p, key.n, h);
 	if (e != NULL)
@@ -1480,6 +1492,197 @@ logs_feed_line(struct logs *l, const char *line, size_t n)
 
 /* ---- parts, for parser threads ---------------------------------------- */
 
+/* A packed event: a header, then the views that are set (a bit each in
+ * views, in the order of pk_views[]), then the numbers that are not a
+ * cleared event's (a bit each in flags). memcpy() in and out: nothing is
+ * aligned. */
+struct pk_head {
+	uint32_t	 line;		/* in the part, from 1 */
+	uint16_t	 views;
+	uint8_t		 dialect, kind, status, flags;
+	uint64_t	 qh;		/* ht_hash() of the queue id; 0: none */
+	int64_t		 time_us;
+};
+
+enum {
+	PK_HAVE_DELAYS = 1, PK_RETRY_SKIP = 2, PK_MULTI = 4, PK_SIZE = 8,
+	PK_DELAY = 16, PK_DELAYS = 32, PK_REASON = 64, PK_HINT = 128,
+};
+
+/* A failure's grouping key (norm_key() of reply_text()) is made by the
+ * parser thread too: the view it is of, its hash, its length, then its
+ * bytes; with PK_KEY in views. */
+#define PK_KEY		(1u << 15)
+
+#define PK_NVIEWS	10
+#define PK_MAX		(sizeof(struct pk_head) + PK_NVIEWS * 16 + 8 * 8 + \
+			    16 + 8 + 8 + LOGS_KEY_MAX)
+
+static struct sv *
+pk_view(struct log_event *ev, int i)
+{
+	switch (i) {
+	case 0: return &ev->program;
+	case 1: return &ev->qid;
+	case 2: return &ev->rcpt;
+	case 3: return &ev->relay_host;
+	case 4: return &ev->relay_ip;
+	case 5: return &ev->dsn;
+	case 6: return &ev->text;
+	case 7: return &ev->reply;
+	case 8: return &ev->msgid;
+	default: return &ev->from;
+	}
+}
+
+static unsigned char *
+pk_put(unsigned char *q, const void *v, size_t n)
+{
+	memcpy(q, v, n);
+	return q + n;
+}
+
+/* Appends ev, of line line, to c's events. */
+static void
+pk_event(struct logs_part *c, struct log_event *ev, uint32_t line)
+{
+	struct pk_head h;
+	unsigned char *q;
+	int i;
+
+	if (c->pkcap - c->pklen < PK_MAX) {
+		c->pkcap = c->pkcap ? c->pkcap * 2 : 64 * 1024;
+		c->pk = xrealloc(c->pk, c->pkcap);
+	}
+	if (c->nev == c->capev) {
+		c->capev = c->capev ? c->capev * 2 : 1024;
+		c->at = xrealloc(c->at, sizeof(*c->at) * c->capev);
+	}
+	c->at[c->nev++] = (uint32_t)c->pklen;
+	memset(&h, 0, sizeof(h));
+	h.line = line;
+	h.dialect = (uint8_t)ev->dialect;
+	h.kind = (uint8_t)ev->kind;
+	h.status = (uint8_t)ev->status;
+	h.time_us = ev->time_us;
+	h.qh = ev->qid.n > 0 ? ht_hash(ev->qid.p, ev->qid.n) : 0;
+	for (i = 0; i < PK_NVIEWS; i++) {
+		const struct sv *v = pk_view(ev, i);
+
+		if (v->p != NULL || v->n != 0)
+			h.views |= (uint16_t)(1u << i);
+	}
+	if (ev->kind == LOG_EV_DELIVERY && ev->status != LOG_ST_SENT &&
+	    ev->dialect != LOG_D_EXCHANGE)
+		h.views |= PK_KEY;
+	h.flags = (uint8_t)((ev->have_delays ? PK_HAVE_DELAYS : 0) |
+	    (ev->retry_skip ? PK_RETRY_SKIP : 0) | (ev->multi ? PK_MULTI : 0) |
+	    (ev->size != -1 ? PK_SIZE : 0) | (ev->delay != -1 ? PK_DELAY : 0) |
+	    (ev->have_delays || ev->delays[0] != 0 || ev->delays[1] != 0 ||
+	    ev->delays[2] != 0 || ev->delays[3] != 0 ? PK_DELAYS : 0) |
+	    (ev->reason != NULL ? PK_REASON : 0) |
+	    (ev->cause_hint != NULL ? PK_HINT : 0));
+	q = pk_put(c->pk + c->pklen, &h, sizeof(h));
+	for (i = 0; i < PK_NVIEWS; i++)
+		if (h.views & (1u << i))
+			q = pk_put(q, pk_view(ev, i), sizeof(struct sv));
+	if (h.flags & PK_SIZE)
+		q = pk_put(q, &ev->size, sizeof(ev->size));
+	if (h.flags & PK_DELAY)
+		q = pk_put(q, &ev->delay, sizeof(ev->delay));
+	if (h.flags & PK_DELAYS)
+		q = pk_put(q, ev->delays, sizeof(ev->delays));
+	if (h.flags & PK_REASON)
+		q = pk_put(q, &ev->reason, sizeof(ev->reason));
+	if (h.flags & PK_HINT)
+		q = pk_put(q, &ev->cause_hint, sizeof(ev->cause_hint));
+	if (h.views & PK_KEY) {
+		struct sv t = reply_text(ev);
+		uint64_t kn, kh;
+
+		kn = norm_key(t, (char *)q + sizeof(t) + 16);
+		kh = ht_hash((char *)q + sizeof(t) + 16, kn);
+		q = pk_put(q, &t, sizeof(t));
+		q = pk_put(q, &kh, sizeof(kh));
+		q = pk_put(q, &kn, sizeof(kn));
+		q += kn;
+	}
+	c->pklen = (size_t)(q - c->pk);
+}
+
+/* The event at q back, as the parser left it, at line count0 + its line
+ * of the part; the key of its text, if made, into l's memo. */
+static void
+pk_unpack(struct logs *l, const unsigned char *q, struct log_event *ev,
+    uint64_t line0, uint64_t count0)
+{
+	struct pk_head h;
+	int i;
+
+	memcpy(&h, q, sizeof(h));
+	q += sizeof(h);
+	log_event_clear(ev);
+	l->lineno = line0 + h.line;
+	l->counter = count0 + h.line;
+	ev->dialect = (enum log_dialect)h.dialect;
+	ev->kind = (enum log_ev_kind)h.kind;
+	ev->status = (enum log_status)h.status;
+	ev->time_us = h.time_us;
+	for (i = 0; i < PK_NVIEWS; i++)
+		if (h.views & (1u << i)) {
+			memcpy(pk_view(ev, i), q, sizeof(struct sv));
+			q += sizeof(struct sv);
+		}
+	ev->have_delays = (h.flags & PK_HAVE_DELAYS) != 0;
+	ev->retry_skip = (h.flags & PK_RETRY_SKIP) != 0;
+	ev->multi = (h.flags & PK_MULTI) != 0;
+	if (h.flags & PK_SIZE) {
+		memcpy(&ev->size, q, sizeof(ev->size));
+		q += sizeof(ev->size);
+	}
+	if (h.flags & PK_DELAY) {
+		memcpy(&ev->delay, q, sizeof(ev->delay));
+		q += sizeof(ev->delay);
+	}
+	if (h.flags & PK_DELAYS) {
+		memcpy(ev->delays, q, sizeof(ev->delays));
+		q += sizeof(ev->delays);
+	}
+	if (h.flags & PK_REASON) {
+		memcpy(&ev->reason, q, sizeof(ev->reason));
+		q += sizeof(ev->reason);
+	}
+	if (h.flags & PK_HINT) {
+		memcpy(&ev->cause_hint, q, sizeof(ev->cause_hint));
+		q += sizeof(ev->cause_hint);
+	}
+	l->qh_p = ev->qid.p;
+	l->qh_n = ev->qid.n;
+	l->qh = h.qh;
+	if (h.views & PK_KEY) {
+		struct sv t;
+		uint64_t kn;
+
+		memcpy(&t, q, sizeof(t));
+		memcpy(&l->memo_h, q + sizeof(t), 8);
+		memcpy(&kn, q + sizeof(t) + 8, 8);
+		l->memo_p = t.p;
+		l->memo_n = t.n;
+		l->memo_kn = (size_t)kn;
+		l->memo_kp = (const char *)q + sizeof(t) + 16;
+		l->memo_line = l->counter;
+	}
+}
+
+static uint64_t
+pk_qh(const struct logs_part *c, size_t i)
+{
+	struct pk_head h;
+
+	memcpy(&h, c->pk + c->at[i], sizeof(h));
+	return h.qh;
+}
+
 /* What logs_feed_line() does to one line, up to fold(), for a part read
  * with no Exchange columns (the file's own state at its start): a line
  * that would start them stops the part, and the folder reads the rest
@@ -1497,10 +1700,11 @@ logs_part_parse(struct logs_part *c, const struct logtime *t0)
 	c->other = 0;
 	memset(c->dialect, 0, sizeof(c->dialect));
 	c->nev = 0;
+	c->pklen = 0;
 	c->stop = NULL;
 	while (p < end) {
 		const char *s = p;
-		struct log_event *ev;
+		struct log_event ev;
 		size_t n;
 
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -1524,21 +1728,12 @@ logs_part_parse(struct logs_part *c, const struct logtime *t0)
 		    logs_exchange_headerless(s, n)) {
 			goto stop;
 		} else {
-			if (c->nev == c->capev) {
-				c->capev = c->capev ? c->capev * 2 : 256;
-				c->ev = xrealloc(c->ev, sizeof(*c->ev) *
-				    c->capev);
-			}
-			ev = &c->ev[c->nev].ev;
-			logline_parse(&c->t, s, n, ev);
-			c->dialect[ev->dialect]++;
-			if (ev->kind == LOG_EV_OTHER)
+			logline_parse(&c->t, s, n, &ev);
+			c->dialect[ev.dialect]++;
+			if (ev.kind == LOG_EV_OTHER)
 				c->other++;
-			else {
-				c->ev[c->nev].qh = ev->qid.n > 0 ?
-				    ht_hash(ev->qid.p, ev->qid.n) : 0;
-				c->ev[c->nev++].line = line;
-			}
+			else
+				pk_event(c, &ev, line);
 		}
 		c->lines = line;
 		if (nl == NULL)
@@ -1589,28 +1784,20 @@ logs_part_fold(struct logs *l, const struct logs_part *c, const char *end)
 		return;
 	}
 	for (i = 0; i < c->nev; i++) {
-		const struct logs_pev *e = &c->ev[i];
+		struct log_event ev;
 
 		/* The table of messages is larger than the caches: its
-		 * slots are fetched ahead, then the messages they hold. */
-		if (i + FOLD_AHEAD * 2 < c->nev) {
-			/* written by another thread: not in this one's cache */
-			const char *q = (const char *)&c->ev[i + FOLD_AHEAD * 2];
-			size_t k;
-
-			for (k = 0; k < sizeof(*e); k += 64)
-				__builtin_prefetch(q + k);
-		}
+		 * slots are fetched ahead, then the messages they hold; the
+		 * events, written by another thread, are not in this one's
+		 * cache either. */
+		if (i + FOLD_AHEAD * 2 < c->nev)
+			__builtin_prefetch(c->pk + c->at[i + FOLD_AHEAD * 2]);
 		if (i + FOLD_AHEAD < c->nev)
-			fetch_slot(l, c->ev[i + FOLD_AHEAD].qh);
+			fetch_slot(l, pk_qh(c, i + FOLD_AHEAD));
 		if (i + FOLD_AHEAD / 2 < c->nev)
-			fetch_msg(l, c->ev[i + FOLD_AHEAD / 2].qh);
-		l->lineno = line0 + e->line;
-		l->counter = count0 + e->line;
-		l->qh_p = e->ev.qid.p;
-		l->qh_n = e->ev.qid.n;
-		l->qh = e->qh;
-		fold(l, &e->ev);
+			fetch_msg(l, pk_qh(c, i + FOLD_AHEAD / 2));
+		pk_unpack(l, c->pk + c->at[i], &ev, line0, count0);
+		fold(l, &ev);
 	}
 	l->qh_p = NULL;
 	l->qh_n = 0;

@@ -41,15 +41,11 @@ void		 ht_insert(struct htab *t, const char *k, size_t n, uint64_t h,
 		    void *v);
 void		 ht_remove(struct htab *t, struct hent *e);
 void		 ht_release(struct htab *t);
+/* bytes of zeroes, on huge pages when that many make one (free() them). */
+void		*ht_alloc_huge(size_t bytes);
 
 struct logs;
 
-/* An event of a part and its line, counted from 1 in the part. */
-struct logs_pev {
-	uint32_t	 line;
-	uint64_t	 qh;		/* ht_hash() of ev.qid; 0: none */
-	struct log_event ev;
-};
 
 struct logs_part {
 	const char	*p;		/* its lines, in the mapped file */
@@ -60,14 +56,21 @@ struct logs_part {
 	uint64_t	 lines;		/* parsed (all of them, unless stop) */
 	uint64_t	 other;		/* lines of no interest */
 	uint64_t	 dialect[LOG_D_NUM];
-	struct logs_pev	*ev;		/* what is left to fold */
+	/* What is left to fold: the events packed (logs.c: the fields that
+	 * are not those of a cleared event, a third of a struct log_event
+	 * on average, for they cross from one core's cache to another's),
+	 * and where each starts. */
+	unsigned char	*pk;
+	size_t		 pklen, pkcap;
+	uint32_t	*at;
 	size_t		 nev, capev;
 	const char	*stop;		/* a line from which the file is read
 					 * as Exchange: read by the folder */
 };
 
 /* Parses the lines of c (p and n set) from the clock t0 with the year
- * state (c->year, c->last_mon) guessed; no allocation but c->ev's. */
+ * state (c->year, c->last_mon) guessed; no allocation but c->pk's and
+ * c->at's. */
 void	logs_part_parse(struct logs_part *c, const struct logtime *t0);
 /* Folds c into l: its events in order, or, when the year state guessed
  * did not hold, its lines again as logs_feed_line() does; then the lines

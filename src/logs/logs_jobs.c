@@ -181,8 +181,10 @@ out_done:
 out_mu:
 	pthread_mutex_destroy(&j.mu);
 out_free:
-	for (i = 0; i < j.nparts; i++)
-		free(j.parts[i].ev);
+	for (i = 0; i < j.nparts; i++) {
+		free(j.parts[i].pk);
+		free(j.parts[i].at);
+	}
 	free(j.parts);
 	free(j.state);
 	return rc;
