@@ -1,10 +1,12 @@
 /*
  * check.c - the blocklist check engine (check.h).
  *
- * Every query is a job in one FIFO; at most max_inflight are out at once
+ * Every query waits in one FIFO; at most max_inflight are out at once
  * (a few hundred zones times a few targets would otherwise open thousands
- * of queries on one resolver). Jobs refer to results, items and canaries by
- * index, since those arrays grow while names resolve.
+ * of queries on one resolver). The FIFO holds 8 bytes a query (its kind
+ * and an index into the results, items or canaries, since those arrays
+ * grow while names resolve); the name to ask is built when the query
+ * goes out, so a bulk check of a million lookups queues 8 MB, not 300.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -25,12 +27,16 @@ enum job_kind { J_ADDR_A, J_ADDR_AAAA, J_ZONE, J_TXT, J_CANARY_POS,
 
 struct check;
 
+struct qent {
+	int		 kind;		/* enum job_kind */
+	int		 idx;		/* input, result or canary */
+};
+
+/* A query in flight. */
 struct job {
 	struct check	*c;
 	enum job_kind	 kind;
-	int		 idx;		/* input, result or canary */
-	uint16_t	 type;
-	char		 qname[BL_QNAME_MAX];
+	int		 idx;
 	int64_t		 start_us;
 };
 
@@ -39,9 +45,11 @@ struct check {
 	const struct bl_params	*p;
 	struct bl_run		*r;
 	int			 cap_items, cap_results, cap_canaries;
-	struct job		**queue;
+	struct qent		*queue;
 	size_t			 qhead, qlen, qcap;
-	int			 inflight, max_inflight;
+	int			 inflight, max_inflight, max_results;
+	int			 next_result;	/* the next zone lookup to send */
+	int			 dropped;	/* addresses past max_results */
 	int			*canary_ip, *canary_dom;	/* by zone, -1 */
 };
 
@@ -66,16 +74,8 @@ bl_canary_verdict_name(enum bl_canary_verdict v)
 }
 
 static void
-enqueue(struct check *c, enum job_kind kind, int idx, const char *qname,
-    uint16_t type)
+enqueue(struct check *c, enum job_kind kind, int idx)
 {
-	struct job *j = xcalloc(1, sizeof(*j));
-
-	j->c = c;
-	j->kind = kind;
-	j->idx = idx;
-	j->type = type;
-	snprintf(j->qname, sizeof(j->qname), "%s", qname);
 	if (c->qhead + c->qlen == c->qcap) {
 		if (c->qhead > 0) {
 			memmove(c->queue, c->queue + c->qhead, c->qlen *
@@ -88,25 +88,88 @@ enqueue(struct check *c, enum job_kind kind, int idx, const char *qname,
 			    sizeof(*c->queue));
 		}
 	}
-	c->queue[c->qhead + c->qlen++] = j;
+	c->queue[c->qhead + c->qlen].kind = kind;
+	c->queue[c->qhead + c->qlen].idx = idx;
+	c->qlen++;
+}
+
+/* The name and type job j asks. -1 when the name cannot be built, which
+ * queue_item has ruled out for the zone lookups and their TXT. */
+static int
+job_query(const struct check *c, const struct job *j, char q[BL_QNAME_MAX],
+    uint16_t *type)
+{
+	const struct bl_run *r = c->r;
+	const struct bl_result *res;
+
+	switch (j->kind) {
+	case J_ADDR_A:
+	case J_ADDR_AAAA:
+		*type = j->kind == J_ADDR_A ? DNS_T_A : DNS_T_AAAA;
+		snprintf(q, BL_QNAME_MAX, "%s", r->inputs[j->idx].target->text);
+		return 0;
+	case J_ZONE:
+	case J_TXT:
+		*type = j->kind == J_ZONE ? DNS_T_A : DNS_T_TXT;
+		res = &r->results[j->idx];
+		return bl_query_name(r->items[res->item].target,
+		    c->p->zones[res->zone]->name, q);
+	case J_CANARY_POS:
+	case J_CANARY_NEG:
+		*type = DNS_T_A;
+		snprintf(q, BL_QNAME_MAX, "%s", j->kind == J_CANARY_POS ?
+		    r->canaries[j->idx].pos_q : r->canaries[j->idx].neg_q);
+		return 0;
+	}
+	return -1;
 }
 
 static void handle(struct job *j, const struct dns_answer *ans);
 static void on_answer(void *arg, const struct dns_answer *ans);
 
+/* The next result whose zone lookup has not gone out, or -1. */
+static int
+next_lookup(struct check *c)
+{
+	const struct bl_run *r = c->r;
+
+	while (c->next_result < r->nresults &&
+	    (r->results[c->next_result].flags & BL_RES_NOT_ASKED))
+		c->next_result++;
+	return c->next_result < r->nresults ? c->next_result++ : -1;
+}
+
+/* Sends what waits, up to max_inflight: the FIFO first (canaries, a
+ * name's addresses, the TXT of listings), then the zone lookups in
+ * result order. The lookups are never queued: one per result, sent when
+ * the cursor reaches it. */
 static void
 pump(struct check *c)
 {
-	while (c->inflight < c->max_inflight && c->qlen > 0) {
-		struct job *j = c->queue[c->qhead++];
+	while (c->inflight < c->max_inflight &&
+	    (c->qlen > 0 || c->next_result < c->r->nresults)) {
+		struct job *j = xmalloc(sizeof(*j));
+		char q[BL_QNAME_MAX];
+		uint16_t type;
 
-		c->qlen--;
-		if (c->qlen == 0)
-			c->qhead = 0;
+		j->c = c;
+		if (c->qlen > 0) {
+			j->kind = (enum job_kind)c->queue[c->qhead].kind;
+			j->idx = c->queue[c->qhead].idx;
+			c->qhead++;
+			c->qlen--;
+			if (c->qlen == 0)
+				c->qhead = 0;
+		} else if ((j->idx = next_lookup(c)) >= 0) {
+			j->kind = J_ZONE;
+		} else {
+			free(j);
+			break;
+		}
 		j->start_us = mtime_mono_us();
 		c->r->queries++;
-		if (dns_query(c->p->dns, j->qname, j->type, on_answer, j) ==
-		    NULL) {
+		if (job_query(c, j, q, &type) < 0 ||
+		    dns_query(c->p->dns, q, type, on_answer, j) == NULL) {
 			struct dns_answer a;
 
 			/* Never called back: answer it here as an error. */
@@ -120,7 +183,8 @@ pump(struct check *c)
 		}
 		c->inflight++;
 	}
-	if (c->inflight == 0 && c->qlen == 0)
+	if (c->inflight == 0 && c->qlen == 0 &&
+	    c->next_result >= c->r->nresults)
 		event_base_loopbreak(c->base);
 }
 
@@ -136,6 +200,8 @@ on_answer(void *arg, const struct dns_answer *ans)
 	pump(c);
 }
 
+/* A new item for t: borrowed when via is NULL (an input's own target),
+ * copied otherwise. */
 static int
 add_item(struct check *c, int input, const struct bl_target *t,
     const char *via)
@@ -151,8 +217,14 @@ add_item(struct check *c, int input, const struct bl_target *t,
 	it = &r->items[r->nitems];
 	memset(it, 0, sizeof(*it));
 	it->input = input;
-	it->target = *t;
-	snprintf(it->via, sizeof(it->via), "%s", via ? via : "");
+	it->target = t;
+	if (via != NULL) {
+		/* An address of a name: t is the caller's stack. */
+		it->own = xmalloc(sizeof(*it->own));
+		*it->own = *t;
+		it->target = it->own;
+		it->via = xstrdup(via);
+	}
 	return r->nitems++;
 }
 
@@ -166,7 +238,6 @@ want_canary(struct check *c, int zi, bool domain)
 	struct bl_canary *k;
 	struct bl_target pos, neg;
 	const char *test = z->test, *err;
-	char q[BL_QNAME_MAX];
 	int idx;
 
 	if (*slot >= 0 || c->p->no_canary)
@@ -209,18 +280,18 @@ want_canary(struct check *c, int zi, bool domain)
 			abort();	/* both are literals built above */
 	}
 	if (!(test != NULL && test[0] == '\0') &&
-	    bl_query_name(&pos, z->name, q) == 0) {
+	    bl_query_name(&pos, z->name, k->pos_q) == 0) {
 		k->pos_asked = true;
-		enqueue(c, J_CANARY_POS, idx, q, DNS_T_A);
+		enqueue(c, J_CANARY_POS, idx);
 	}
-	if (bl_query_name(&neg, z->name, q) == 0)
-		enqueue(c, J_CANARY_NEG, idx, q, DNS_T_A);
+	if (bl_query_name(&neg, z->name, k->neg_q) == 0)
+		enqueue(c, J_CANARY_NEG, idx);
 }
 
 static void
 queue_item(struct check *c, int item)
 {
-	const struct bl_target *t = &c->r->items[item].target;
+	const struct bl_target *t = c->r->items[item].target;
 	unsigned want = t->kind == BL_T_IPV4 ? BL_KIND_IPV4 :
 	    t->kind == BL_T_IPV6 ? BL_KIND_IPV6 : BL_KIND_DOMAIN;
 	struct bl_run *r = c->r;
@@ -234,6 +305,10 @@ queue_item(struct check *c, int item)
 
 		if (!(z->kinds & want))
 			continue;
+		if (r->nresults >= c->max_results) {
+			c->dropped++;
+			continue;
+		}
 		if (r->nresults == c->cap_results) {
 			c->cap_results = c->cap_results ? c->cap_results * 2 :
 			    256;
@@ -244,17 +319,18 @@ queue_item(struct check *c, int item)
 		res = &r->results[ri];
 		memset(res, 0, sizeof(*res));
 		res->item = item;
-		res->zone = zi;
+		res->zone = (uint16_t)zi;
 		if (bl_query_name(t, z->name, q) < 0) {
 			res->status = BL_ERROR;
 			res->dns = DNS_ERROR;
-			res->interp.answer = BL_ANS_ERROR;
-			snprintf(res->reason, sizeof(res->reason), "the name to "
-			    "look up would be longer than 253 characters");
+			res->answer = BL_ANS_ERROR;
+			res->flags = BL_RES_NOT_ASKED;
+			res->more = xcalloc(1, sizeof(*res->more));
+			res->more->reason = xstrdup("the name to look up would "
+			    "be longer than 253 characters");
 			continue;
 		}
 		want_canary(c, zi, want == BL_KIND_DOMAIN);
-		enqueue(c, J_ZONE, ri, q, DNS_T_A);
 	}
 }
 
@@ -291,7 +367,7 @@ handle_addresses(struct check *c, struct job *j, const struct dns_answer *ans)
 	if (ans->status != DNS_OK)
 		return;
 	snprintf(via, sizeof(via), "%s record of %s", j->kind == J_ADDR_A ?
-	    "A" : "AAAA", in->target.text);
+	    "A" : "AAAA", in->target->text);
 	/* A name with hundreds of addresses is bounded by what one answer
 	 * holds; each address is one more round of every zone. */
 	for (i = 0; i < ans->nrr && i < 16; i++) {
@@ -371,13 +447,22 @@ handle(struct job *j, const struct dns_answer *ans)
 	case J_ZONE: {
 		struct bl_result *res = &r->results[j->idx];
 		const struct bl_zone *z = c->p->zones[res->zone];
+		struct bl_interp in;
 
 		n = answer_addrs(ans, addr, BL_ANS_ADDRS_MAX);
-		bl_interpret(z, ans->status, addr, n, &res->interp);
-		res->dns = ans->status;
-		res->ms = mtime_ms(j->start_us, mtime_mono_us());
-		if (res->interp.answer == BL_ANS_LISTED)
-			enqueue(c, J_TXT, j->idx, j->qname, DNS_T_TXT);
+		bl_interpret(z, ans->status, addr, n, &in);
+		res->answer = (uint8_t)in.answer;
+		res->dns = (uint8_t)ans->status;
+		res->ms = (float)mtime_ms(j->start_us, mtime_mono_us());
+		if (in.naddr > 0 || in.meaning[0] != '\0') {
+			res->more = xcalloc(1, sizeof(*res->more));
+			res->more->naddr = in.naddr;
+			memcpy(res->more->addr, in.addr, sizeof(in.addr));
+			if (in.meaning[0] != '\0')
+				res->more->meaning = xstrdup(in.meaning);
+		}
+		if (in.answer == BL_ANS_LISTED)
+			enqueue(c, J_TXT, j->idx);
 		break;
 	}
 	case J_TXT: {
@@ -387,9 +472,12 @@ handle(struct job *j, const struct dns_answer *ans)
 		    ans->rr[0]->type == DNS_T_TXT) {
 			size_t len = ans->rr[0]->u.txt.len;
 
-			res->txt = xstrndup(ans->rr[0]->u.txt.data,
+			if (res->more == NULL)
+				res->more = xcalloc(1, sizeof(*res->more));
+			free(res->more->txt);
+			res->more->txt = xstrndup(ans->rr[0]->u.txt.data,
 			    len > TXT_KEEP ? TXT_KEEP : len);
-			clean_text(res->txt);
+			clean_text(res->more->txt);
 		}
 		break;
 	}
@@ -416,39 +504,45 @@ static void
 finish_result(struct check *c, struct bl_result *res)
 {
 	const struct bl_item *it = &c->r->items[res->item];
-	int ci = it->target.kind == BL_T_NAME ? c->canary_dom[res->zone] :
+	int ci = it->target->kind == BL_T_NAME ? c->canary_dom[res->zone] :
 	    c->canary_ip[res->zone];
 	const struct bl_canary *k = ci >= 0 ? &c->r->canaries[ci] : NULL;
 
-	if (res->status == BL_ERROR && res->reason[0])
-		return;		/* never asked */
-	switch (res->interp.answer) {
+	struct bl_more *m;
+
+	if (res->flags & BL_RES_NOT_ASKED)
+		return;
+	switch (res->answer) {
 	case BL_ANS_LISTED:
 		res->status = BL_LISTED;
 		break;
 	case BL_ANS_CLEAN:
 		res->status = BL_CLEAN;
 		break;
-	case BL_ANS_REFUSED:
-	case BL_ANS_BOGUS:
-		res->status = BL_UNCHECKED;
-		snprintf(res->reason, sizeof(res->reason), "%s",
-		    res->interp.meaning);
-		break;
 	default:
-		res->status = BL_ERROR;
-		snprintf(res->reason, sizeof(res->reason), "%s",
-		    res->interp.meaning[0] ? res->interp.meaning :
-		    dns_status_name(res->dns));
+		/* Refused or bogus: unchecked; else an error. What the
+		 * answer meant is the reason, and moves there. */
+		res->status = res->answer == BL_ANS_REFUSED ||
+		    res->answer == BL_ANS_BOGUS ? BL_UNCHECKED : BL_ERROR;
+		if (res->more == NULL)
+			res->more = xcalloc(1, sizeof(*res->more));
+		m = res->more;
+		m->reason = m->meaning != NULL ? m->meaning :
+		    xstrdup(res->status == BL_UNCHECKED ? "" :
+		    dns_status_name((enum dns_status)res->dns));
+		m->meaning = NULL;
 		break;
 	}
 	if (k == NULL || k->verdict == BL_CANARY_OK ||
 	    res->status == BL_UNCHECKED || res->status == BL_ERROR)
 		return;
 	/* The zone failed its canary: its answer cannot be trusted. */
-	res->discarded = true;
+	res->flags |= BL_RES_DISCARDED;
 	res->status = k->verdict == BL_CANARY_ERROR ? BL_ERROR : BL_UNCHECKED;
-	snprintf(res->reason, sizeof(res->reason), "%s", k->detail);
+	if (res->more == NULL)
+		res->more = xcalloc(1, sizeof(*res->more));
+	free(res->more->reason);
+	res->more->reason = xstrdup(k->detail);
 }
 
 static void
@@ -475,6 +569,8 @@ bl_check(struct event_base *base, const struct bl_params *p,
 	c.r = r;
 	c.max_inflight = p->max_inflight > 0 ? p->max_inflight :
 	    DEFAULT_INFLIGHT;
+	c.max_results = p->max_results > 0 && p->max_results < BL_RESULTS_MAX ?
+	    p->max_results : BL_RESULTS_MAX;
 	c.canary_ip = xmalloc((size_t)(p->nzones + 1) * sizeof(int));
 	c.canary_dom = xmalloc((size_t)(p->nzones + 1) * sizeof(int));
 	for (i = 0; i < p->nzones; i++) {
@@ -491,26 +587,24 @@ bl_check(struct event_base *base, const struct bl_params *p,
 		struct bl_input *in = &r->inputs[i];
 
 		in->text = inputs[i];
-		in->target = targets[i];
-		if (in->target.kind != BL_T_NAME) {
-			queue_item(&c, add_item(&c, i, &in->target, NULL));
+		in->target = &targets[i];
+		if (in->target->kind != BL_T_NAME) {
+			queue_item(&c, add_item(&c, i, in->target, NULL));
 			continue;
 		}
 		if (want_dom)
-			queue_item(&c, add_item(&c, i, &in->target, NULL));
+			queue_item(&c, add_item(&c, i, in->target, NULL));
 		if (want_ip) {
 			in->resolved = true;
 			in->a_status = in->aaaa_status = DNS_NODATA;
 			if (p->family != 6)
-				enqueue(&c, J_ADDR_A, i, in->target.text,
-				    DNS_T_A);
+				enqueue(&c, J_ADDR_A, i);
 			if (p->family != 4)
-				enqueue(&c, J_ADDR_AAAA, i, in->target.text,
-				    DNS_T_AAAA);
+				enqueue(&c, J_ADDR_AAAA, i);
 		}
 	}
 	pump(&c);
-	if (c.inflight > 0 || c.qlen > 0)
+	if (c.inflight > 0 || c.qlen > 0 || c.next_result < r->nresults)
 		event_base_dispatch(base);
 
 	for (i = 0; i < r->ncanaries; i++)
@@ -535,11 +629,19 @@ bl_check(struct event_base *base, const struct bl_params *p,
 
 		if (in->resolved && in->naddrs == 0) {
 			snprintf(w, sizeof(w), "%s has no address (A %s, AAAA "
-			    "%s): checked as a domain only", in->target.text,
+			    "%s): checked as a domain only", in->target->text,
 			    dns_status_name(in->a_status),
 			    dns_status_name(in->aaaa_status));
 			warn(r, w);
 		}
+	}
+	if (c.dropped > 0) {
+		char w[256];
+
+		snprintf(w, sizeof(w), "%d lookup%s not made: a run keeps at "
+		    "most %d results", c.dropped, c.dropped == 1 ? "" : "s",
+		    c.max_results);
+		warn(r, w);
 	}
 	r->duration_ms = mtime_ms(t0, mtime_mono_us());
 	free(c.queue);
@@ -555,8 +657,20 @@ bl_run_free(struct bl_run *r)
 
 	if (r == NULL)
 		return NULL;
-	for (i = 0; i < r->nresults; i++)
-		free(r->results[i].txt);
+	for (i = 0; i < r->nresults; i++) {
+		struct bl_more *m = r->results[i].more;
+
+		if (m == NULL)
+			continue;
+		free(m->meaning);
+		free(m->reason);
+		free(m->txt);
+		free(m);
+	}
+	for (i = 0; i < r->nitems; i++) {
+		free(r->items[i].own);
+		free(r->items[i].via);
+	}
 	for (i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
 	free(r->warnings);

@@ -23,12 +23,16 @@
 
 struct event_base;
 
+/* The most (address or name, zone) results one run keeps: 48 MB of them,
+ * a bound the caller can lower. */
+#define BL_RESULTS_MAX	1000000
+
 enum bl_status { BL_LISTED, BL_CLEAN, BL_UNCHECKED, BL_ERROR };
 
 /* One input as the user typed it. */
 struct bl_input {
 	const char	*text;		/* borrowed from the caller */
-	struct bl_target target;
+	const struct bl_target *target;	/* borrowed from the caller */
 	bool		 resolved;	/* a name whose A/AAAA were asked */
 	enum dns_status	 a_status, aaaa_status;
 	int		 naddrs;
@@ -37,8 +41,10 @@ struct bl_input {
 /* One thing asked about: an input itself, or an address of a name. */
 struct bl_item {
 	int		 input;
-	struct bl_target target;
-	char		 via[300];	/* "A record of mail.example.com" or "" */
+	/* The input's target, or (an address of a name) own. */
+	const struct bl_target *target;
+	struct bl_target *own;		/* owned, or NULL */
+	char		*via;		/* "A record of mail.example.com", or NULL */
 };
 
 enum bl_canary_verdict {
@@ -50,6 +56,7 @@ struct bl_canary {
 	int		 zone;		/* index into the params' zones */
 	bool		 domain;	/* the domain canary, else the address one */
 	char		 pos_name[64], neg_name[64];	/* "127.0.0.2", "test" */
+	char		 pos_q[BL_QNAME_MAX], neg_q[BL_QNAME_MAX]; /* asked */
 	bool		 pos_asked;
 	struct bl_interp pos, neg;
 	bool		 pos_done, neg_done;
@@ -57,17 +64,64 @@ struct bl_canary {
 	char		 detail[400];
 };
 
+/* What few results have: the answer codes, their meaning, the reason a
+ * zone said nothing, the list's TXT. */
+struct bl_more {
+	int		 naddr;
+	uint32_t	 addr[BL_ANS_ADDRS_MAX];	/* host byte order */
+	char		*meaning;	/* what the codes mean, or NULL */
+	char		*reason;	/* why unchecked or error, or NULL */
+	char		*txt;		/* the list's TXT reason, or NULL */
+};
+
+/* One (address or name, zone) answer. A bulk check keeps hundreds of
+ * thousands of these, so a clean answer takes 24 bytes; the rest (codes,
+ * meaning, reason, TXT) hangs off more, allocated for the few answers
+ * that have any. Read them through the bl_result_* accessors. */
 struct bl_result {
 	int		 item;
-	int		 zone;		/* index into the params' zones */
-	enum bl_status	 status;
-	struct bl_interp interp;	/* the codes and their meaning */
-	enum dns_status	 dns;
-	double		 ms;
-	char		*txt;		/* the list's TXT reason, or NULL */
-	char		 reason[512];	/* why unchecked or error; "" */
-	bool		 discarded;	/* by the canary */
+	uint16_t	 zone;		/* index into the params' zones */
+	uint8_t		 status;	/* enum bl_status */
+	uint8_t		 dns;		/* enum dns_status of the A answer */
+	uint8_t		 answer;	/* enum bl_answer */
+	uint8_t		 flags;		/* BL_RES_* */
+	float		 ms;
+	struct bl_more	*more;		/* or NULL */
 };
+
+#define BL_RES_DISCARDED	0x1	/* by the canary */
+#define BL_RES_NOT_ASKED	0x2	/* no name could be built */
+
+static inline int
+bl_result_naddr(const struct bl_result *r)
+{
+	return r->more != NULL ? r->more->naddr : 0;
+}
+
+static inline uint32_t
+bl_result_addr(const struct bl_result *r, int i)
+{
+	return r->more != NULL && i < r->more->naddr ? r->more->addr[i] : 0;
+}
+
+/* The meaning, reason or TXT text, or NULL. */
+static inline const char *
+bl_result_meaning(const struct bl_result *r)
+{
+	return r->more != NULL ? r->more->meaning : NULL;
+}
+
+static inline const char *
+bl_result_reason(const struct bl_result *r)
+{
+	return r->more != NULL ? r->more->reason : NULL;
+}
+
+static inline const char *
+bl_result_txt(const struct bl_result *r)
+{
+	return r->more != NULL ? r->more->txt : NULL;
+}
 
 struct bl_run {
 	struct bl_input		*inputs;
@@ -91,12 +145,16 @@ struct bl_params {
 	const struct bl_zone *const	 *zones;
 	int				  nzones;
 	int				  max_inflight;	/* 0: 1024 */
+	/* At most this many results (0: BL_RESULTS_MAX): a host name's
+	 * addresses past it are not checked, with a warning. */
+	int				  max_results;
 	int				  family;	/* 0, 4 or 6: a name's addresses */
 	bool				  no_canary;
 };
 
-/* Checks the inputs (already parsed into targets by the caller). Never
- * fails: what the world does ends in the results. */
+/* Checks the inputs (already parsed into targets by the caller; both
+ * arrays must outlive the run). Never fails: what the world does ends in
+ * the results. */
 struct bl_run	*bl_check(struct event_base *base, const struct bl_params *p,
 		    const char *const *inputs, const struct bl_target *targets,
 		    int ninputs);

@@ -25,7 +25,11 @@
 
 extern const struct cmd_entry cmd_blocklist_entry;
 
-#define TARGETS_MAX	1000
+/* A result takes 48 bytes and the JSON document is streamed, so a run of
+ * 10,000 addresses against 50 zones holds about 40 MB; the engine stops
+ * at BL_RESULTS_MAX results whatever the zones (a host name's addresses
+ * past it are reported, not checked). */
+#define TARGETS_MAX	10000
 
 enum {
 	OPT_ZONES = OPT_FIRST_LOCAL, OPT_ONLY, OPT_SKIP, OPT_CONCURRENCY,
@@ -70,7 +74,7 @@ zone_of(const struct ctx *x, const struct bl_result *res)
 static const char *
 query_of(const struct ctx *x, const struct bl_result *res)
 {
-	return x->run->items[res->item].target.text;
+	return x->run->items[res->item].target->text;
 }
 
 static const struct ctx *sort_ctx;
@@ -96,7 +100,7 @@ collect_listed(struct ctx *x)
 {
 	int i;
 
-	x->listed = xcalloc((size_t)x->run->nresults + 1, sizeof(int));
+	x->listed = xcalloc((size_t)x->run->count[BL_LISTED] + 1, sizeof(int));
 	for (i = 0; i < x->run->nresults; i++)
 		if (x->run->results[i].status == BL_LISTED)
 			x->listed[x->nlisted++] = i;
@@ -143,9 +147,10 @@ build_verdict(const struct ctx *x, struct finding *v)
 			char a[16];
 
 			finding_evidence(v, "%s on %s: %s %s%s%s", query_of(x,
-			    res), z->name, bl_addr_format(res->interp.addr[0],
-			    a), res->interp.meaning, res->txt ? "; " : "",
-			    res->txt ? res->txt : "");
+			    res), z->name, bl_addr_format(bl_result_addr(res,
+			    0), a), bl_result_meaning(res) ? bl_result_meaning(res) :
+			    "", bl_result_txt(res) ? "; " : "", bl_result_txt(res) ?
+			    bl_result_txt(res) : "");
 		}
 		for (i = 0; i < x->nlisted; i++) {
 			const struct bl_zone *z = zone_of(x,
@@ -164,7 +169,9 @@ build_verdict(const struct ctx *x, struct finding *v)
 		    r->count[BL_ERROR]);
 		for (i = 0; i < r->nresults && v->nevidence < 3; i++)
 			finding_evidence(v, "%s: %s", zone_of(x,
-			    &r->results[i])->name, r->results[i].reason);
+			    &r->results[i])->name,
+			    bl_result_reason(&r->results[i]) ?
+			    bl_result_reason(&r->results[i]) : "");
 		v->remedy_first = xstrdup("Check that this host reaches a "
 		    "resolver of its own (--resolver ADDR): blocklists refuse "
 		    "public resolvers, and a timeout on every zone means no "
@@ -190,6 +197,20 @@ build_verdict(const struct ctx *x, struct finding *v)
 
 /* ---- JSON ------------------------------------------------------------ */
 
+/* The document of a bulk check runs to hundreds of megabytes (a result is
+ * about 400 bytes): it goes out as it is written, so memory holds one
+ * chunk of it, never the whole. */
+#define JSON_CHUNK	65536
+
+static void
+json_flush(struct buf *b, bool all)
+{
+	if (b->len == 0 || (!all && b->len < JSON_CHUNK))
+		return;
+	fwrite(b->data, 1, b->len, stdout);
+	buf_reset(b);
+}
+
 static void
 json_result(struct jw *w, const struct ctx *x, const struct bl_result *res)
 {
@@ -201,26 +222,28 @@ json_result(struct jw *w, const struct ctx *x, const struct bl_result *res)
 
 	jw_obj_begin(w, NULL);
 	jw_str(w, "target", r->inputs[it->input].text);
-	jw_str(w, "query", it->target.text);
-	jw_str(w, "query_kind", it->target.kind == BL_T_NAME ? "domain" :
-	    bl_target_kind_name(it->target.kind));
-	jw_str(w, "via", it->via[0] ? it->via : NULL);
+	jw_str(w, "query", it->target->text);
+	jw_str(w, "query_kind", it->target->kind == BL_T_NAME ? "domain" :
+	    bl_target_kind_name(it->target->kind));
+	jw_str(w, "via", it->via);
 	jw_str(w, "zone", z->name);
 	jw_str(w, "status", bl_status_name(res->status));
 	jw_str(w, "impact", bl_impact_name(z->impact));
 	jw_arr_begin(w, "codes");
-	for (i = 0; i < res->interp.naddr; i++)
-		jw_str(w, NULL, bl_addr_format(res->interp.addr[i], a));
+	for (i = 0; i < bl_result_naddr(res); i++)
+		jw_str(w, NULL, bl_addr_format(bl_result_addr(res, i), a));
 	jw_arr_end(w);
-	jw_str(w, "meaning", res->status == BL_LISTED ? res->interp.meaning :
+	jw_str(w, "meaning", res->status == BL_LISTED ?
+	    bl_result_meaning(res) :
 	    NULL);
-	jw_str(w, "txt", res->txt);
-	jw_str(w, "reason", res->reason[0] ? res->reason : NULL);
+	jw_str(w, "txt", bl_result_txt(res));
+	jw_str(w, "reason", bl_result_reason(res));
 	jw_str(w, "delist", res->status == BL_LISTED ? z->delist : NULL);
-	jw_str(w, "dns_status", res->interp.answer == BL_ANS_ERROR &&
-	    res->dns == DNS_OK ? NULL : dns_status_name(res->dns));
+	jw_str(w, "dns_status", res->answer == BL_ANS_ERROR &&
+	    res->dns == DNS_OK ? NULL :
+	    dns_status_name((enum dns_status)res->dns));
 	jw_ms(w, "duration_ms", res->ms);
-	jw_bool(w, "canary_discarded", res->discarded);
+	jw_bool(w, "canary_discarded", (res->flags & BL_RES_DISCARDED) != 0);
 	jw_obj_end(w);
 }
 
@@ -248,21 +271,22 @@ render_json(const struct ctx *x, const struct finding *v)
 
 		jw_obj_begin(w, NULL);
 		jw_str(w, "input", in->text);
-		jw_str(w, "kind", in->target.kind == BL_T_NAME ? "name" :
-		    bl_target_kind_name(in->target.kind));
-		jw_str(w, "name", in->target.kind == BL_T_NAME ?
-		    in->target.text : NULL);
+		jw_str(w, "kind", in->target->kind == BL_T_NAME ? "name" :
+		    bl_target_kind_name(in->target->kind));
+		jw_str(w, "name", in->target->kind == BL_T_NAME ?
+		    in->target->text : NULL);
 		jw_arr_begin(w, "addresses");
 		for (k = 0; k < r->nitems; k++)
 			if (r->items[k].input == i &&
-			    r->items[k].target.kind != BL_T_NAME)
-				jw_str(w, NULL, r->items[k].target.text);
+			    r->items[k].target->kind != BL_T_NAME)
+				jw_str(w, NULL, r->items[k].target->text);
 		jw_arr_end(w);
 		jw_str(w, "a_status", in->resolved ?
 		    dns_status_name(in->a_status) : NULL);
 		jw_str(w, "aaaa_status", in->resolved ?
 		    dns_status_name(in->aaaa_status) : NULL);
 		jw_obj_end(w);
+		json_flush(&b, false);
 	}
 	jw_arr_end(w);
 	jw_int(w, "zones_checked", x->nzones);
@@ -274,12 +298,16 @@ render_json(const struct ctx *x, const struct finding *v)
 	jw_int(w, "error", r->count[BL_ERROR]);
 	jw_obj_end(w);
 	jw_arr_begin(w, "listings");
-	for (i = 0; i < x->nlisted; i++)
+	for (i = 0; i < x->nlisted; i++) {
 		json_result(w, x, &r->results[x->listed[i]]);
+		json_flush(&b, false);
+	}
 	jw_arr_end(w);
 	jw_arr_begin(w, "results");
-	for (i = 0; i < r->nresults; i++)
+	for (i = 0; i < r->nresults; i++) {
 		json_result(w, x, &r->results[i]);
+		json_flush(&b, false);
+	}
 	jw_arr_end(w);
 	jw_arr_begin(w, "canaries");
 	for (i = 0; i < r->ncanaries; i++) {
@@ -303,7 +331,7 @@ render_json(const struct ctx *x, const struct finding *v)
 		jw_str(w, NULL, r->warnings[i]);
 	jw_arr_end(w);
 	jw_obj_end(w);
-	fwrite(b.data, 1, b.len, stdout);
+	json_flush(&b, true);
 	jw_free(w);
 	buf_release(&b);
 }
@@ -336,7 +364,8 @@ print_status_table(const struct ctx *x, enum bl_status st, const char *title,
 			break;
 		row[0] = query_of(x, res);
 		row[1] = zone_of(x, res)->name;
-		row[2] = res->reason;
+		row[2] = bl_result_reason(res) != NULL ?
+		    bl_result_reason(res) : "";
 		table_row(t, row);
 		shown++;
 	}
@@ -382,18 +411,20 @@ render_text(const struct ctx *x, const struct finding *v,
 			int c;
 
 			printf("  %s%s%s on %s%s%s (%s impact)%s%s\n", tc(TC_RED),
-			    it->target.text, tc(TC_RESET), tc(TC_BOLD), z->name,
+			    it->target->text, tc(TC_RESET), tc(TC_BOLD), z->name,
 			    tc(TC_RESET), bl_impact_name(z->impact),
-			    it->via[0] ? ", " : "", it->via);
+			    it->via ? ", " : "", it->via ? it->via : "");
 			printf("    answer ");
-			for (c = 0; c < res->interp.naddr; c++)
+			for (c = 0; c < bl_result_naddr(res); c++)
 				printf("%s%s", c ? ", " : "",
-				    bl_addr_format(res->interp.addr[c], a));
+				    bl_addr_format(bl_result_addr(res, c), a));
 			printf(": ");
-			text_wrap(stdout, res->interp.meaning, 20, 6, 100);
-			if (res->txt != NULL) {
+			text_wrap(stdout, bl_result_meaning(res) ?
+			    bl_result_meaning(res) : "", 20, 6, 100);
+			if (bl_result_txt(res) != NULL) {
 				printf("    reason: ");
-				text_wrap(stdout, res->txt, 12, 12, 100);
+				text_wrap(stdout, bl_result_txt(res), 12, 12,
+				    100);
 			}
 			if (z->delist != NULL)
 				printf("    delist: %s\n", z->delist);
@@ -601,6 +632,13 @@ run(int argc, char **argv, struct cli_globals *g)
 		rc = cli_usage_error("blocklist", "%s%s", err,
 		    strstr(err, "not in the catalogue") != NULL ?
 		    " (--list-zones shows them)" : "");
+		goto out;
+	}
+	if ((long)ntargets * x.nzones > BL_RESULTS_MAX) {
+		rc = cli_usage_error("blocklist", "at most %d lookups a run: "
+		    "%d targets x %d zones is %ld (fewer targets, or --only)",
+		    BL_RESULTS_MAX, ntargets, x.nzones,
+		    (long)ntargets * x.nzones);
 		goto out;
 	}
 

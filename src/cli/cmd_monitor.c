@@ -320,24 +320,27 @@ round_from_run(const struct mon *m, const struct bl_run *run)
 		o->target = xstrdup(run->inputs[it->input].text);
 		o->check = "blocklist";
 		o->subject = xstrdup(z->name);
-		o->query = xstrdup(it->target.text);
+		o->query = xstrdup(it->target->text);
 		o->status = bl_status_name(res->status);
 		if (res->status == BL_LISTED) {
 			struct buf b;
 			char a[16];
 
 			buf_init(&b, 1024);
-			for (c = 0; c < res->interp.naddr; c++)
+			for (c = 0; c < bl_result_naddr(res); c++)
 				buf_printf(&b, "%s%s", c ? "," : "",
-				    bl_addr_format(res->interp.addr[c], a));
+				    bl_addr_format(bl_result_addr(res, c), a));
 			o->codes = buf_steal(&b);
 			buf_release(&b);
-			o->detail = xasprintf("%s%s%s", res->interp.meaning,
-			    res->txt ? "; " : "", res->txt ? res->txt : "");
+			o->detail = xasprintf("%s%s%s", bl_result_meaning(res) ?
+			    bl_result_meaning(res) : "", bl_result_txt(res) ?
+			    "; " : "", bl_result_txt(res) ? bl_result_txt(res) :
+			    "");
 			o->delist = z->delist ? xstrdup(z->delist) : NULL;
 			r->listed++;
 		} else if (res->status != BL_CLEAN) {
-			o->detail = xstrdup(res->reason);
+			o->detail = xstrdup(bl_result_reason(res) ?
+			    bl_result_reason(res) : "");
 			r->errors++;
 		}
 	}

@@ -170,6 +170,14 @@ configure(struct dns *d, const struct dns_params *p, char **err)
 	if (!d->validating &&
 	    set_option(ctx, "module-config:", "iterator", err) == -1)
 		return -1;
+	/* harden-below-nxdomain (RFC 8020) only ever acts on DNSSEC-secure
+	 * NXDOMAINs, which an iterator without a validator never has; yet it
+	 * looks up every parent of every name asked in the cache, which is
+	 * 8% of libunbound's work per query in a blocklist check (callgrind:
+	 * 5,000 lookups, 329 M instructions with it, 304 M without). */
+	if (!d->validating &&
+	    set_option(ctx, "harden-below-nxdomain:", "no", err) == -1)
+		return -1;
 	if (p->servers != NULL && p->servers[0] != NULL) {
 		for (i = 0; p->servers[i] != NULL; i++) {
 			if ((r = ub_ctx_set_fwd(ctx, p->servers[i])) != 0) {

@@ -470,7 +470,7 @@ find(const struct bl_run *r, const struct bl_zone *const *zones,
 	int i;
 
 	for (i = 0; i < r->nresults; i++)
-		if (strcmp(r->items[r->results[i].item].target.text, query) == 0
+		if (strcmp(r->items[r->results[i].item].target->text, query) == 0
 		    && strcmp(zones[r->results[i].zone]->name, zone) == 0)
 			return &r->results[i];
 	return NULL;
@@ -524,19 +524,30 @@ test_engine(void)
 	res = find(r, zones, "192.0.2.1", "good.test");
 	CHECK(res != NULL && res->status == BL_LISTED);
 	if (res != NULL) {
-		CHECK_STR(res->interp.meaning, "spam source");
-		CHECK_STR(res->txt, "spam from 192.0.2.1");
+		CHECK_STR(bl_result_meaning(res), "spam source");
+		CHECK_STR(bl_result_txt(res), "spam from 192.0.2.1");
+		CHECK_INT(bl_result_naddr(res), 1);
+		CHECK_INT(bl_result_addr(res, 0), 0x7f000002);
+		CHECK(bl_result_reason(res) == NULL);
 	}
 	res = find(r, zones, "192.0.2.2", "good.test");
 	CHECK(res != NULL && res->status == BL_CLEAN);
+	/* A clean answer carries nothing more. */
+	CHECK(res != NULL && res->more == NULL);
 	res = find(r, zones, "192.0.2.1", "blocked.test");
 	CHECK(res != NULL && res->status == BL_UNCHECKED);
+	if (res != NULL)
+		CHECK(bl_result_reason(res) != NULL &&
+		    strstr(bl_result_reason(res), "public resolver") != NULL);
 	res = find(r, zones, "192.0.2.1", "all.test");
-	CHECK(res != NULL && res->status == BL_UNCHECKED && res->discarded);
+	CHECK(res != NULL && res->status == BL_UNCHECKED &&
+	    (res->flags & BL_RES_DISCARDED));
 	res = find(r, zones, "192.0.2.2", "all.test");
-	CHECK(res != NULL && res->status == BL_UNCHECKED && res->discarded);
+	CHECK(res != NULL && res->status == BL_UNCHECKED &&
+	    (res->flags & BL_RES_DISCARDED));
 	res = find(r, zones, "192.0.2.1", "stale.test");
-	CHECK(res != NULL && res->status == BL_UNCHECKED && res->discarded);
+	CHECK(res != NULL && res->status == BL_UNCHECKED &&
+	    (res->flags & BL_RES_DISCARDED));
 	res = find(r, zones, "bad.example", "dom.test");
 	CHECK(res != NULL && res->status == BL_LISTED);
 	res = find(r, zones, "mail.hosts.test", "dom.test");
@@ -560,6 +571,58 @@ test_engine(void)
 	bl_catalogue_free(c);
 }
 
+/* max_results bounds a run: lookups past it are not made, and a warning
+ * says how many. */
+static void
+test_engine_cap(void)
+{
+	static const char text[] =
+	    "zone,kind,codes\n"
+	    "good.test,ipv4,127.0.0.2=spam source\n"
+	    "stale.test,ipv4,\n";
+	const char *inputs[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3" };
+	struct bl_target targets[3];
+	const struct bl_zone *zones[2];
+	struct dns_params dp = { .local_data = (const char **)local,
+	    .timeout_ms = 2000 };
+	struct bl_params bp;
+	struct event_base *b = event_base_new();
+	char err[256] = "", *derr = NULL;
+	struct bl_catalogue *c = parse(text, err);
+	struct bl_run *r;
+	const char *why;
+	int i, found = 0;
+
+	CHECK(c != NULL && b != NULL);
+	if (c == NULL || b == NULL)
+		return;
+	for (i = 0; i < 3; i++)
+		CHECK(bl_target_parse(inputs[i], &targets[i], &why) == 0);
+	memset(&bp, 0, sizeof(bp));
+	bp.dns = dns_new(b, &dp, &derr);
+	CHECK(bp.dns != NULL);
+	if (bp.dns == NULL) {
+		free(derr);
+		return;
+	}
+	zones[0] = &c->zones[0];
+	zones[1] = &c->zones[1];
+	bp.zones = zones;
+	bp.nzones = 2;
+	bp.max_results = 5;
+	r = bl_check(b, &bp, inputs, targets, 3);
+	CHECK_INT(r->nresults, 5);
+	CHECK_INT(r->count[BL_LISTED] + r->count[BL_CLEAN] +
+	    r->count[BL_UNCHECKED] + r->count[BL_ERROR], 5);
+	for (i = 0; i < r->nwarnings; i++)
+		found += strstr(r->warnings[i], "1 lookup not made") != NULL;
+	CHECK_INT(found, 1);
+	bl_run_free(r);
+	dns_free(bp.dns);
+	event_base_free(b);
+	bl_catalogue_free(c);
+}
+
 void
 run_tests(void)
 {
@@ -571,4 +634,5 @@ run_tests(void)
 	test_interpret();
 	test_targets();
 	test_engine();
+	test_engine_cap();
 }
