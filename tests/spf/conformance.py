@@ -3,7 +3,8 @@
 (RFC 7208, and RFC 4408 where RFC 7208 kept the rule), each scenario's
 zone data served by a real unbound on loopback.
 
-usage: conformance.py MXDOC [--suite all|rfc7208|rfc4408] [-v] [-k NAME]
+usage: conformance.py MXDOC [--suite all|rfc7208|rfc4408] [--batch] [-v]
+                        [-k NAME]
 
 Per scenario: one unbound (`unbound -d`) on 127.0.0.1 and a free port,
 with the zone data as local-data; names marked TIMEOUT are forwarded to a
@@ -13,9 +14,17 @@ Per test: `mxdoc spf --resolver 127.0.0.1@PORT --timeout 2 --json --ip HOST
 acceptable results passes) and `explanation` where the suite asserts one
 ("DEFAULT": no exp= text). Prints one line per failure and closes with
 "N passed, N failed, N skipped". Exit 0 when nothing failed.
+
+With --batch, a scenario's tests go through one `mxdoc spf --batch FILE
+--json` (one line "IP SENDER HELO" each, JSON Lines back in order), so
+they share one resolver and its answer cache, and each test after the
+first is evaluated from what the ones before left there: the cache must
+not change a result. Tests a batch line cannot carry (blanks or a NUL in
+a name, no domain at all) run one process each as without --batch.
 """
 import argparse
 import concurrent.futures
+import ipaddress
 import json
 import os
 import shutil
@@ -284,6 +293,61 @@ def run_test(mxdoc, port, t):
     return doc.get("result"), doc.get("explanation"), None
 
 
+def batch_line(t):
+    """The --batch line of a test as bytes, or None when a line cannot
+    say what the command line does."""
+    host = str(t["host"])
+    sender = raw_bytes(t.get("mailfrom", ""))
+    helo = raw_bytes(t.get("helo", ""))
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    for w in (sender, helo):
+        if any(c in b" \t\r\n\0" for c in w):
+            return None
+    if sender in (b"<>", b'""') or helo == b"-" or len(sender) > 512 or \
+            len(helo) > 255 or (not sender and not helo):
+        return None
+    return b" ".join([host.encode(), sender or b"<>", helo or b"-"])
+
+
+def run_batch(mxdoc, port, lines, tmp):
+    """Runs one batch; a list of (result, explanation, error), one per
+    line, in order."""
+    path = os.path.join(tmp, "batch.%d.in" % port)
+    with open(path, "wb") as f:
+        f.write(b"\n".join(lines) + b"\n")
+    args = [mxdoc, "spf", "--resolver", "127.0.0.1@%d" % port,
+            "--timeout", "2", "--json", "--batch", path]
+    try:
+        p = subprocess.run(args, capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return [(None, None, "mxdoc --batch did not finish in 120 s")] * \
+            len(lines)
+    out = p.stdout.decode("utf-8", "replace").splitlines()
+    if len(out) != len(lines) or p.returncode not in (0, 1):
+        why = "--batch: exit %d, %d of %d lines: %s" % (
+            p.returncode, len(out), len(lines),
+            p.stderr.decode("latin-1")[-300:].strip())
+        return [(None, None, why)] * len(lines)
+    res = []
+    for line in out:
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            res.append((None, None, "--batch: a line is not JSON"))
+            continue
+        err = None
+        if SCHEMA is not None:
+            errors = list(SCHEMA.iter_errors(doc))
+            if errors:
+                err = "the document does not follow " \
+                    "doc/spf.schema.json: %s" % errors[0].message
+        res.append((doc.get("result"), doc.get("explanation"), err))
+    return res
+
+
 def check(t, result, expl, err):
     """None when the test passes, else why not."""
     if err is not None:
@@ -351,16 +415,30 @@ def run_suite(a, suite):
             ub = Unbound(doc.get("zonedata"), deadport, tmp)
             servers.append(ub)
             try:
+                got = {}
+                if a.batch:
+                    names, lines = [], []
+                    for name, t in run.items():
+                        line = batch_line(t)
+                        if line is not None:
+                            names.append(name)
+                            lines.append(line)
+                    if lines:
+                        got = dict(zip(names, run_batch(a.mxdoc, ub.port,
+                                                        lines, tmp)))
                 with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
                     futs = {name: ex.submit(run_test, a.mxdoc, ub.port, t)
-                            for name, t in run.items()}
+                            for name, t in run.items() if name not in got}
                     for name, t in run.items():
-                        res, expl, err = futs[name].result()
+                        res, expl, err = got[name] if name in got else \
+                            futs[name].result()
                         why = check(t, res, expl, err)
                         if why is None:
                             passed += 1
                             if a.verbose:
-                                print("ok   %s %s: %s" % (suite, name, res))
+                                print("ok   %s %s: %s%s" % (
+                                    suite, name, res,
+                                    " (batch)" if name in got else ""))
                         else:
                             failed += 1
                             print("FAIL %s %s/%s: %s" % (
@@ -383,6 +461,8 @@ def main():
     ap.add_argument("-k", dest="only", help="run only this test name")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("-j", "--jobs", type=int, default=8)
+    ap.add_argument("--batch", action="store_true",
+                    help="a scenario's tests in one mxdoc spf --batch")
     a = ap.parse_args()
     if not os.access(a.mxdoc, os.X_OK):
         print("spf conformance: %s is not executable" % a.mxdoc)
