@@ -35,11 +35,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    # Many fetches at once (auth --file): a deep accept queue, so no SYN
+    # is dropped and retried a second later.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def main():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = Server(("127.0.0.1", 0), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[1], sys.argv[2])
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    # The handshake runs in each connection's thread, not in accept().
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                 do_handshake_on_connect=False)
     print(srv.server_address[1], flush=True)
     threading.Timer(float(sys.argv[4]), srv.shutdown).start()
     srv.serve_forever()

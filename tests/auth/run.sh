@@ -482,6 +482,74 @@ while IFS= read -r line; do
 done <"$tmp/list.jsonl"
 expect line2 "line 2 is dkim.test's" '.domain == "dkim.test" and .errors > 0'
 
+# --file at scale: 120 lines over eight domains, 64 at once: well past the
+# window of 512 DNS questions, so questions wait their turn; every line
+# must be the single audit's document (durations aside, arrays sorted:
+# unbound rotates the order of records), in the list's order.
+big="good.test pnone.test badtags.test ext.test budget.test sts.test nocert.test dkim.test"
+i=0
+: >"$tmp/big.list"
+while [ $i -lt 15 ]; do
+	for d in $big; do echo "$d"; done >>"$tmp/big.list"
+	i=$((i + 1))
+done
+norm='del(.duration_ms) | walk(if type == "array" then sort_by(tostring) else . end)'
+timeout 300 "$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 5 \
+	--ca-file "$tmp/ca.pem" --https-port "$hport" --smtp-port "$sport" \
+	--json --jobs 64 --file "$tmp/big.list" >"$tmp/big.jsonl" 2>"$tmp/big.err"
+echo $? >"$tmp/big.rc"
+for d in $big; do
+	jq -c -S "$norm" "$tmp/$d.json" >"$tmp/$d.norm"
+done
+ok=1
+n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	d=$(sed -n "${n}p" "$tmp/big.list")
+	if [ "$(printf '%s\n' "$line" | jq -c -S "$norm")" != "$(cat "$tmp/$d.norm")" ]; then
+		ok=0
+		echo "FAIL: --file line $n ($d) differs from the single audit:"
+		printf '%s\n' "$line" | jq -S "$norm" >"$tmp/big.line"
+		jq -S "$norm" "$tmp/$d.json" | diff - "$tmp/big.line" | head -20
+		jq -r .mta_sts.fetch_error "$tmp/big.line"
+		break
+	fi
+done <"$tmp/big.jsonl"
+if [ $ok = 1 ] && [ $n -eq 120 ] && [ "$(cat "$tmp/big.rc")" = 1 ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); echo "FAIL: --file of 120 lines, 64 at once: $n lines, exit $(cat "$tmp/big.rc")"
+	head -5 "$tmp/big.err"
+fi
+# Text: the reports of the list, one after another, a blank line between.
+printf 'budget.test\ndkim.test\n' >"$tmp/two.list"
+"$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 --color=never \
+	--ca-file "$tmp/ca.pem" --https-port "$hport" --file "$tmp/two.list" >"$tmp/two.txt" 2>&1
+{
+	"$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 --color=never \
+		--ca-file "$tmp/ca.pem" --https-port "$hport" budget.test
+	echo
+	"$MXDOC" auth --resolver "127.0.0.1@$port" --timeout 2 --color=never \
+		--ca-file "$tmp/ca.pem" --https-port "$hport" dkim.test
+} >"$tmp/two.want" 2>&1
+if cmp -s "$tmp/two.txt" "$tmp/two.want"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); echo "FAIL: --file text is not the single reports, one after another"
+	diff "$tmp/two.want" "$tmp/two.txt" | head -10
+fi
+# No libcurl: each policy fetch of a list says so.
+printf 'good.test\nsts.test\n' >"$tmp/sts.list"
+MXDOC_LIBCURL=/nonexistent/libcurl.so.4 timeout 60 "$MXDOC" auth \
+	--resolver "127.0.0.1@$port" --timeout 2 --ca-file "$tmp/ca.pem" \
+	--https-port "$hport" --json --file "$tmp/sts.list" >"$tmp/nocurl.jsonl" 2>&1
+if [ "$(jq -r '.mta_sts.fetch_error | test("libcurl cannot be loaded")' "$tmp/nocurl.jsonl" 2>/dev/null | tr '\n' ' ')" = "true true " ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); echo "FAIL: --file without libcurl: each fetch says so"
+	head -c 300 "$tmp/nocurl.jsonl"
+fi
+
 # Every document against doc/auth.schema.json.
 if python3 -c 'import jsonschema' 2>/dev/null; then
 	for f in "$tmp"/*.json; do
