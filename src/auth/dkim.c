@@ -8,6 +8,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "auth/dkim_keycache.h"
 #include "auth/tagvalue.h"
 #include "core/mem.h"
 #include "dns/resolver.h"
@@ -35,7 +36,9 @@ struct dkim_verify {
 	struct dkim_hdrs	 hdrs;
 	int64_t			 now;
 	int			 nsig;
-	struct dkim_sigstate	 s[DKIM_MAX_SIGS];
+	struct dkim_sigstate	*s;		/* nsig of them */
+	bool			 body_done;
+	struct dkim_keycache	*keys;		/* or NULL */
 	int			 pending;
 	struct event		*ev;
 	dkim_verify_cb		 cb;
@@ -95,8 +98,7 @@ digest(const char *md, const void *p, size_t n, unsigned char out[64])
 {
 	unsigned int len = 0;
 
-	if (EVP_Digest(p, n, out, &len, strcmp(md, "sha1") == 0 ? EVP_sha1() :
-	    EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(p, n, out, &len, dkim_md(md), NULL) != 1)
 		return 0;
 	return len;
 }
@@ -220,7 +222,7 @@ struct dkim_verify *
 dkim_verify_new(const char *hdr, size_t n, int64_t now, const char **err)
 {
 	struct dkim_verify *v = xcalloc(1, sizeof(*v));
-	int i;
+	int i, k = 0;
 
 	v->now = now;
 	if (dkim_hdrs_parse(hdr, n, &v->hdrs, err) < 0) {
@@ -228,7 +230,14 @@ dkim_verify_new(const char *hdr, size_t n, int64_t now, const char **err)
 		free(v);
 		return NULL;
 	}
-	for (i = 0; i < v->hdrs.n && v->nsig < DKIM_MAX_SIGS; i++)
+	for (i = 0; i < v->hdrs.n; i++)
+		if (sv_is(v->hdrs.h[i].name, "DKIM-Signature"))
+			k++;
+	if (k > DKIM_MAX_SIGS)
+		k = DKIM_MAX_SIGS;
+	if (k > 0)
+		v->s = xcalloc((size_t)k, sizeof(*v->s));
+	for (i = 0; i < v->hdrs.n && v->nsig < k; i++)
 		if (sv_is(v->hdrs.h[i].name, "DKIM-Signature"))
 			sig_setup(v, &v->s[v->nsig++], &v->hdrs.h[i]);
 	return v;
@@ -266,6 +275,7 @@ dkim_verify_free(struct dkim_verify *v)
 	if (v->ev != NULL)
 		event_free(v->ev);
 	dkim_hdrs_release(&v->hdrs);
+	free(v->s);
 	free(v);
 	return NULL;
 }
@@ -290,25 +300,6 @@ const struct dkim_sigresult *
 dkim_verify_result(const struct dkim_verify *v, int i)
 {
 	return i >= 0 && i < v->nsig ? &v->s[i].r : NULL;
-}
-
-static EVP_PKEY *
-public_key(const struct dkim_key *k)
-{
-	const unsigned char *p = k->p;
-
-	if (k->type == DKIM_KEY_ED25519)
-		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
-		    k->p, k->plen);
-	{
-		EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)k->plen);
-
-		if (key != NULL)
-			return key;
-	}
-	/* Some old records hold a bare RSAPublicKey (PKCS#1). */
-	p = k->p;
-	return d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)k->plen);
 }
 
 static int
@@ -337,73 +328,72 @@ verify_hash(EVP_PKEY *key, const EVP_MD *md, const unsigned char *h,
 
 /* 6.1.2 and 6.1.3 once the key record is known. */
 static void
-check_with_key(struct dkim_sigstate *s, const char *txt, size_t n)
+check_with_key(struct dkim_sigstate *s, const struct dkim_keyent *e)
 {
-	struct dkim_key *k = xmalloc(sizeof(*k));
-	const char *err = NULL;
-	EVP_PKEY *key = NULL;
+	const struct dkim_key *k = &e->key;
 	const char *at;
 
-	if (dkim_key_parse(txt, n, k, &err) < 0) {
+	if (e->rc < 0) {
 		set_result(s, DKIM_PERMERROR, "key record at %s: %s",
-		    s->r.key_name, err);
-		goto out;
+		    s->r.key_name, e->err);
+		return;
 	}
 	s->r.testing = k->testing;
 	if (k->revoked) {
 		set_result(s, DKIM_PERMERROR, "key revoked (empty p= at %s)",
 		    s->r.key_name);
-		goto out;
+		return;
 	}
 	if ((k->type == DKIM_KEY_ED25519) !=
 	    (s->sig.alg == DKIM_ALG_ED25519_SHA256)) {
 		set_result(s, DKIM_PERMERROR, "the key type (k=%s) does not "
 		    "match a=%s", k->type == DKIM_KEY_ED25519 ? "ed25519" :
 		    "rsa", s->sig.alg_name);
-		goto out;
+		return;
 	}
 	if (s->sig.alg == DKIM_ALG_RSA_SHA1 ? !k->allow_sha1 :
 	    !k->allow_sha256) {
 		set_result(s, DKIM_PERMERROR, "the key record's h= does not "
 		    "allow %s", dkim_alg_md(s->sig.alg));
-		goto out;
+		return;
 	}
 	at = strrchr(s->sig.identity, '@');
 	if (k->strict && (at == NULL || strcasecmp(at + 1, s->sig.domain))) {
 		set_result(s, DKIM_PERMERROR, "the key requires the i= domain "
 		    "to equal d= (t=s)");
-		goto out;
+		return;
 	}
-	if ((key = public_key(k)) == NULL) {
+	if (e->pkey == NULL) {
 		set_result(s, DKIM_PERMERROR, "the public key (p=) at %s cannot "
 		    "be read", s->r.key_name);
-		goto out;
+		return;
 	}
-	s->r.key_bits = EVP_PKEY_get_bits(key);
+	s->r.key_bits = e->bits;
 	if (s->bhlen != s->sig.bhlen || memcmp(s->bh, s->sig.bh, s->bhlen)) {
 		set_result(s, DKIM_FAIL, "body hash mismatch (the body was "
 		    "changed after signing%s)", s->sig.length >= 0 ? "" :
 		    ", or re-encoded in transit");
-		goto out;
+		return;
 	}
-	if (!verify_hash(key, s->sig.alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() :
-	    EVP_sha256(), s->hh, s->hhlen, s->sig.b, s->sig.blen)) {
+	if (!verify_hash(e->pkey, s->sig.alg == DKIM_ALG_RSA_SHA1 ?
+	    dkim_md("sha1") : dkim_md("sha256"), s->hh, s->hhlen, s->sig.b,
+	    s->sig.blen)) {
 		set_result(s, DKIM_FAIL, "signature mismatch (signed header "
 		    "fields changed, or the wrong key)");
-		goto out;
+		return;
 	}
 	/* RFC 8301: checked last, so that the reason says the signature
 	 * would otherwise verify. */
 	if (s->sig.alg == DKIM_ALG_RSA_SHA1) {
 		set_result(s, DKIM_FAIL, "weak algorithm: rsa-sha1 is not "
 		    "accepted (RFC 8301); the signature is otherwise valid");
-		goto out;
+		return;
 	}
 	if (k->type == DKIM_KEY_RSA && s->r.key_bits < 1024) {
 		set_result(s, DKIM_FAIL, "weak key: %d-bit RSA (RFC 8301 "
 		    "requires at least 1024 bits); the signature is otherwise "
 		    "valid", s->r.key_bits);
-		goto out;
+		return;
 	}
 	set_result(s, DKIM_PASS, NULL);
 	if (s->sig.length >= 0 && s->sig.length < s->body_len)
@@ -415,10 +405,52 @@ check_with_key(struct dkim_sigstate *s, const char *txt, size_t n)
 		    "later would still pass", (long long)s->sig.length);
 	else if (k->testing)
 		s->r.warning = xstrdup("the key is in testing mode (t=y)");
-out:
-	if (key != NULL)
-		EVP_PKEY_free(key);
-	free(k);
+}
+
+/* The outcome of the key lookup for one signature. 3.6.2.2: several
+ * records are undefined; the first that reads as a key is taken, else
+ * the first one is reported. */
+static void
+apply_key(struct dkim_sigstate *s, enum dns_status status,
+    const char *const *txt, const size_t *len, int n)
+{
+	const struct dkim_keyent *e = NULL, *first = NULL;
+	int i;
+
+	switch (status) {
+	case DNS_OK:
+		if (n == 0) {
+			set_result(s, DKIM_PERMERROR, "key not found (no TXT "
+			    "record at %s)", s->r.key_name);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			e = dkim_keycache_get(s->v->keys, s->r.key_name,
+			    txt[i], len[i]);
+			if (e->rc == 0)
+				break;
+			if (first == NULL)
+				first = e;
+			else
+				dkim_keycache_put(e);
+			e = NULL;
+		}
+		check_with_key(s, e != NULL ? e : first);
+		break;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		set_result(s, DKIM_PERMERROR, "key not found (%s at %s)",
+		    status == DNS_NXDOMAIN ? "NXDOMAIN" : "no TXT record",
+		    s->r.key_name);
+		break;
+	default:
+		set_result(s, DKIM_TEMPERROR, "DNS error looking up the key at "
+		    "%s: %s", s->r.key_name, dns_status_name(status));
+		break;
+	}
+	if (e != NULL && first != NULL)
+		dkim_keycache_put(first);
+	dkim_keycache_put(e != NULL ? e : first);
 }
 
 static void
@@ -432,36 +464,17 @@ static void
 on_key(void *arg, const struct dns_answer *a)
 {
 	struct dkim_sigstate *s = arg;
-	int i;
+	const char *txt[DKIM_MAX_RECORDS];
+	size_t len[DKIM_MAX_RECORDS];
+	int i, n = 0;
 
 	s->q = NULL;
-	switch (a->status) {
-	case DNS_OK:
-		/* 3.6.2.2: several records are undefined; take the first
-		 * that reads as a key, else report the first one. */
-		for (i = 0; i < a->nrr; i++) {
-			struct dkim_key k;
-			const char *err;
-
-			if (dkim_key_parse(a->rr[i]->u.txt.data,
-			    a->rr[i]->u.txt.len, &k, &err) == 0)
-				break;
-		}
-		if (i == a->nrr)
-			i = 0;
-		check_with_key(s, a->rr[i]->u.txt.data, a->rr[i]->u.txt.len);
-		break;
-	case DNS_NXDOMAIN:
-	case DNS_NODATA:
-		set_result(s, DKIM_PERMERROR, "key not found (%s at %s)",
-		    a->status == DNS_NXDOMAIN ? "NXDOMAIN" : "no TXT record",
-		    s->r.key_name);
-		break;
-	default:
-		set_result(s, DKIM_TEMPERROR, "DNS error looking up the key at "
-		    "%s: %s", s->r.key_name, dns_status_name(a->status));
-		break;
+	for (i = 0; a->status == DNS_OK && i < a->nrr &&
+	    n < DKIM_MAX_RECORDS; i++, n++) {
+		txt[n] = a->rr[i]->u.txt.data;
+		len[n] = a->rr[i]->u.txt.len;
 	}
+	apply_key(s, a->status, txt, len, n);
 	one_done(s->v);
 }
 
@@ -487,14 +500,10 @@ dkim_verify_keys(struct dkim_verify *v, struct event_base *base,
 	v->cb = cb;
 	v->arg = arg;
 	v->pending = 1;		/* held until every query is started */
+	dkim_verify_end_body(v);
 	for (i = 0; i < v->nsig; i++) {
 		struct dkim_sigstate *s = &v->s[i];
 
-		if (s->body != NULL) {
-			s->bhlen = dkim_body_final(s->body, s->bh,
-			    &s->body_len);
-			s->body = dkim_body_free(s->body);
-		}
 		if (s->done)
 			continue;
 		s->q = dns_query(dns, s->r.key_name, DNS_T_TXT, on_key, s);
@@ -516,6 +525,50 @@ dkim_verify_keys(struct dkim_verify *v, struct event_base *base,
 		evtimer_add(v->ev, &tv);
 	}
 	return 0;
+}
+
+void
+dkim_verify_set_keycache(struct dkim_verify *v, struct dkim_keycache *c)
+{
+	v->keys = c;
+}
+
+void
+dkim_verify_end_body(struct dkim_verify *v)
+{
+	int i;
+
+	if (v->body_done)
+		return;
+	v->body_done = true;
+	for (i = 0; i < v->nsig; i++) {
+		struct dkim_sigstate *s = &v->s[i];
+
+		if (s->body != NULL) {
+			s->bhlen = dkim_body_final(s->body, s->bh,
+			    &s->body_len);
+			s->body = dkim_body_free(s->body);
+		}
+	}
+}
+
+const char *
+dkim_verify_key_wanted(const struct dkim_verify *v, int i)
+{
+	if (i < 0 || i >= v->nsig || v->s[i].done)
+		return NULL;
+	return v->s[i].r.key_name;
+}
+
+void
+dkim_verify_set_key(struct dkim_verify *v, int i, enum dns_status status,
+    const char *const *txt, const size_t *len, int n)
+{
+	if (i < 0 || i >= v->nsig || v->s[i].done)
+		return;
+	dkim_verify_end_body(v);
+	apply_key(&v->s[i], status, txt, len, n > DKIM_MAX_RECORDS ?
+	    DKIM_MAX_RECORDS : n);
 }
 
 /* Signing. */
@@ -547,7 +600,7 @@ sign_hash(EVP_PKEY *key, const unsigned char *h, size_t hn,
 
 		ok = c != NULL && EVP_PKEY_sign_init(c) == 1 &&
 		    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
-		    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
+		    EVP_PKEY_CTX_set_signature_md(c, dkim_md("sha256")) == 1 &&
 		    EVP_PKEY_sign(c, sig, sn, h, hn) == 1;
 		EVP_PKEY_CTX_free(c);
 	}

@@ -26,10 +26,11 @@
 
 #include "auth/dkim_canon.h"
 #include "auth/dkim_key.h"
+#include "auth/dkim_keycache.h"
 #include "auth/dkim_sig.h"
 #include "core/buf.h"
+#include "dns/resolver.h"
 
-struct dns;
 struct event_base;
 
 enum dkim_result {
@@ -37,6 +38,7 @@ enum dkim_result {
 };
 
 #define DKIM_MAX_SIGS	16
+#define DKIM_MAX_RECORDS	16	/* TXT records read at a key's name */
 
 struct dkim_sigresult {
 	enum dkim_result result;
@@ -71,6 +73,27 @@ void	 dkim_verify_body(struct dkim_verify *v, const char *p, size_t n);
 int	 dkim_verify_keys(struct dkim_verify *v, struct event_base *base,
 	    struct dns *dns, dkim_verify_cb cb, void *arg);
 int	 dkim_verify_count(const struct dkim_verify *v);
+/* Key records are parsed through c (shared, see dkim_keycache.h) instead
+ * of once per signature; c must outlive v. */
+void	 dkim_verify_set_keycache(struct dkim_verify *v,
+	    struct dkim_keycache *c);
+
+/*
+ * The same verification in steps, for callers that fetch the keys
+ * themselves: several messages spread over threads, with every DNS query
+ * on the one loop thread. After the body, dkim_verify_end_body(); then,
+ * for each i below dkim_verify_count(), dkim_verify_key_wanted() names the
+ * key signature i waits for (NULL: its result is already known), and
+ * dkim_verify_set_key() gives it the lookup's outcome (the TXT strings of
+ * each record joined; n records, for DNS_OK). Both are synchronous: the
+ * signature check runs in the calling thread, which may be any thread as
+ * long as one verification is used by one thread at a time.
+ */
+void	 dkim_verify_end_body(struct dkim_verify *v);
+const char *dkim_verify_key_wanted(const struct dkim_verify *v, int i);
+void	 dkim_verify_set_key(struct dkim_verify *v, int i,
+	    enum dns_status status, const char *const *txt,
+	    const size_t *len, int n);
 const struct dkim_sigresult *dkim_verify_result(const struct dkim_verify *v,
 	    int i);
 const char *dkim_result_name(enum dkim_result r);	/* "permerror" */

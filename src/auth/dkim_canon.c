@@ -1,7 +1,14 @@
 #include "auth/dkim_canon.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <openssl/evp.h>
 
@@ -55,7 +62,8 @@ dkim_hdrs_parse(const char *p, size_t n, struct dkim_hdrs *out,
 	size_t i, start;
 	const char *s;
 
-	out->n = 0;
+	out->n = out->cap = 0;
+	out->h = NULL;
 	buf_init(&out->text, n * 2 + 2);
 	/* Every bare LF becomes CRLF first: the views below point into the
 	 * finished text, which no longer moves. */
@@ -108,6 +116,13 @@ dkim_hdrs_parse(const char *p, size_t n, struct dkim_hdrs *out,
 			*err = "a header line without a colon";
 			return -1;
 		}
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 32;
+			if (out->cap > DKIM_MAX_HEADERS)
+				out->cap = DKIM_MAX_HEADERS;
+			out->h = xrealloc(out->h, (size_t)out->cap *
+			    sizeof(*out->h));
+		}
 		h = &out->h[out->n++];
 		h->name = sv_make(s + start, colon);
 		while (h->name.n > 0 && is_wsp(h->name.p[h->name.n - 1]))
@@ -126,7 +141,9 @@ void
 dkim_hdrs_release(struct dkim_hdrs *h)
 {
 	buf_release(&h->text);
-	h->n = 0;
+	free(h->h);
+	h->h = NULL;
+	h->n = h->cap = 0;
 }
 
 int
@@ -303,7 +320,55 @@ body_eol(struct dkim_body *b)
  * run of WSP, a bare CR or LF, a line end at the end of the chunk, an
  * empty line) goes through the byte-at-a-time state machine, which is the
  * definition; spans only skip it where it would copy bytes through.
+ * p[-1] is that plain byte.
  */
+#ifdef __SSE2__
+/*
+ * Relaxed, sixteen bytes at a time: the bytes in a block that are not
+ * copied as they are, found without a branch per byte. A byte is copied
+ * as it is unless it is an HTAB, a SP before a byte at or below SP, a CR
+ * not before an LF, an LF not after a CR, or an LF before a CR or LF (an
+ * empty line, held back). The span ends after a plain byte, never inside
+ * a CRLF or a SP pair. p[-1] must be readable (the caller's plain byte).
+ */
+static size_t
+span_relaxed_sse2(const unsigned char *p, size_t n)
+{
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	size_t i = 0;
+
+	while (i + 17 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i nx = _mm_loadu_si128((const __m128i *)(p + i + 1));
+		__m128i pv = _mm_loadu_si128((const __m128i *)(p + i - 1));
+		__m128i nlow = _mm_cmpeq_epi8(_mm_min_epu8(nx, sp), nx);
+		__m128i ncr = _mm_cmpeq_epi8(nx, cr), nlf = _mm_cmpeq_epi8(nx, lf);
+		__m128i xlf = _mm_cmpeq_epi8(x, lf);
+		__m128i bad = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, tab),
+		    _mm_and_si128(_mm_cmpeq_epi8(x, sp), nlow)),
+		    _mm_or_si128(
+		    _mm_andnot_si128(nlf, _mm_cmpeq_epi8(x, cr)),
+		    _mm_and_si128(xlf, _mm_or_si128(_mm_or_si128(ncr, nlf),
+		    _mm_xor_si128(_mm_cmpeq_epi8(pv, cr),
+		    _mm_set1_epi8(-1))))));
+		int m = _mm_movemask_epi8(bad);
+
+		if (m != 0) {
+			i += (size_t)__builtin_ctz((unsigned)m);
+			break;
+		}
+		i += 16;
+	}
+	/* End after a plain byte. */
+	while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\r' ||
+	    p[i - 1] == '\n'))
+		i--;
+	return i;
+}
+#endif
+
 static size_t
 body_span(const struct dkim_body *b, const unsigned char *p, size_t n)
 {
@@ -326,9 +391,13 @@ body_span(const struct dkim_body *b, const unsigned char *p, size_t n)
 			i = k + 2;
 		}
 	}
+#ifdef __SSE2__
+	i = span_relaxed_sse2(p, n);
+#endif
 	while (i < n) {
-		unsigned char c = p[i];
+		unsigned char c;
 
+		c = p[i];
 		if (body_class[c] == BC_PLAIN) {
 			i++;
 			continue;
@@ -347,6 +416,30 @@ body_span(const struct dkim_body *b, const unsigned char *p, size_t n)
 	return i;
 }
 
+/* EVP_sha256() makes every EVP_DigestInit_ex() fetch the implementation
+ * from the provider again (OpenSSL 3); fetched once, the digests are
+ * shared by every thread for the life of the process. */
+static EVP_MD *md_sha256, *md_sha1;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void
+md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+const EVP_MD *
+dkim_md(const char *name)
+{
+	pthread_once(&md_once, md_fetch);
+	if (strcmp(name, "sha256") == 0)
+		return md_sha256 != NULL ? md_sha256 : EVP_sha256();
+	if (strcmp(name, "sha1") == 0)
+		return md_sha1 != NULL ? md_sha1 : EVP_sha1();
+	return NULL;
+}
+
 struct dkim_body *
 dkim_body_new(enum dkim_canon c, const char *md, int64_t limit)
 {
@@ -355,9 +448,9 @@ dkim_body_new(enum dkim_canon c, const char *md, int64_t limit)
 
 	if (md != NULL) {
 		if (strcmp(md, "sha256") == 0)
-			m = EVP_sha256();
+			m = dkim_md("sha256");
 		else if (strcmp(md, "sha1") == 0)
-			m = EVP_sha1();
+			m = dkim_md("sha1");
 		else
 			return NULL;
 	}

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "core/buf.h"
 #include "core/sv.h"
 
@@ -32,8 +34,8 @@ struct dkim_hdr {
 
 struct dkim_hdrs {
 	struct buf	 text;	/* the CRLF-normalised header section */
-	int		 n;
-	struct dkim_hdr	 h[DKIM_MAX_HEADERS];
+	int		 n, cap;
+	struct dkim_hdr	*h;	/* n fields, grown as needed */
 };
 
 /* Where the body starts in p[0..n): the offset just after the empty line
@@ -45,7 +47,7 @@ long	 dkim_body_offset(const char *p, size_t n, size_t *hdr_len);
 /* Splits a header section (without the empty line) into fields. Returns 0,
  * or -1 with *err when there are more than DKIM_MAX_HEADERS fields or a
  * line is neither a field nor a continuation. Release with
- * dkim_hdrs_release(). */
+ * dkim_hdrs_release(), also after a failure; out needs no setup. */
 int	 dkim_hdrs_parse(const char *p, size_t n, struct dkim_hdrs *out,
 	    const char **err);
 void	 dkim_hdrs_release(struct dkim_hdrs *h);
@@ -70,6 +72,10 @@ void	 dkim_body_update(struct dkim_body *b, const char *p, size_t n);
  * body, before any l= cut. */
 size_t	 dkim_body_final(struct dkim_body *b, unsigned char out[64],
 	    int64_t *canon_len);
+
+/* The fetched digest for "sha256" or "sha1" (NULL for another name);
+ * thread-safe, never freed. */
+const EVP_MD *dkim_md(const char *name);
 
 /* Convenience for tests: the canonical body of p[0..n) appended to out
  * (no hash). */

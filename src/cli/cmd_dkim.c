@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +30,20 @@
 enum {
 	OPT_DOMAIN = OPT_FIRST_LOCAL, OPT_SELECTOR, OPT_TYPE, OPT_BITS,
 	OPT_OUT, OPT_KEY, OPT_HEADERS, OPT_CANON, OPT_NOW, OPT_OUT_DIR,
+	OPT_JOBS,
 };
 
 /* The header section mxdoc holds in memory; the body is streamed. */
 #define HDR_MAX		((size_t)1 << 20)
 #define CHUNK		65536
+/* Several messages: read with read(2) into a buffer each thread keeps;
+ * a message for signing up to SIGN_MEM_MAX is read once, whole, and a
+ * larger one streamed twice from its file. */
+#define READ_FIRST	((size_t)256 << 10)
+#define SIGN_MEM_MAX	((size_t)64 << 20)
+/* Messages between two rounds of key lookups on the loop thread. */
+#define WINDOW		256
+#define JOBS_MAX	64
 
 static const char help[] =
 "Subcommands:\n"
@@ -68,18 +78,17 @@ static const char help[] =
 "  --canon H/B            simple or relaxed, header/body (default\n"
 "                         relaxed/relaxed)\n"
 "  --now SECONDS          the time to sign (t=) or to check x= with, as Unix\n"
-"                         seconds (default: now)\n";
+"                         seconds (default: now)\n"
+"  --jobs N               several files: work on N at a time (threads;\n"
+"                         default: the number of online CPUs); the output\n"
+"                         is the same for any N, in the order given\n";
 
 extern const struct cmd_entry cmd_dkim_entry;
-
-/* verify over several files: the file of the JSON line being written
- * (the document is then compact, one per line). */
-static const char *json_file;
 
 struct opts {
 	const char	*domain, *selector, *type, *out, *key, *headers;
 	const char	*canon, *out_dir;
-	long		 bits;
+	long		 bits, jobs;
 	int64_t		 now;
 };
 
@@ -469,21 +478,6 @@ out:
 
 /* ---- verify ----------------------------------------------------------- */
 
-struct vrun {
-	struct event_base	*base;
-	bool			 done;
-};
-
-static void
-on_verified(void *arg, struct dkim_verify *v)
-{
-	struct vrun *r = arg;
-
-	(void)v;
-	r->done = true;
-	event_base_loopbreak(r->base);
-}
-
 static void
 verdict(const struct dkim_verify *v, struct finding *f)
 {
@@ -559,15 +553,16 @@ json_opt_int(struct jw *w, const char *key, int64_t v)
 		jw_null(w, key);
 }
 
+/* The JSON document of one message into out; with file (several
+ * messages), one compact line naming it. */
 static void
-render_json(const struct dkim_verify *v, const struct finding *f)
+render_json(const struct dkim_verify *v, const struct finding *f,
+    const char *json_file, struct buf *out)
 {
-	struct buf out;
 	struct jw *w;
 	int i;
 
-	buf_init(&out, BUF_UNBOUNDED);
-	w = jw_new(&out);
+	w = jw_new(out);
 	if (json_file != NULL)
 		jw_compact(w);
 	jw_obj_begin(w, NULL);
@@ -603,10 +598,8 @@ render_json(const struct dkim_verify *v, const struct finding *f)
 	finding_json(w, "verdict", f);
 	jw_obj_end(w);
 	if (json_file != NULL)
-		buf_puts(&out, "\n");
-	fwrite(out.data, 1, out.len, stdout);
+		buf_puts(out, "\n");
 	jw_free(w);
-	buf_release(&out);
 }
 
 static enum tcolor
@@ -621,17 +614,17 @@ result_color(enum dkim_result r)
 }
 
 static void
-render_text(const struct dkim_verify *v, const struct finding *f,
+render_text(FILE *o, const struct dkim_verify *v, const struct finding *f,
     const struct cli_globals *g)
 {
 	struct table *t;
 	size_t i;
 	int k;
 
-	printf("%s%s%-7s%s  ", tc(TC_BOLD), tc(cli_sev_color(f->severity)),
+	fprintf(o, "%s%s%-7s%s  ", tc(TC_BOLD), tc(cli_sev_color(f->severity)),
 	    cli_sev_label(f->severity), tc(TC_RESET));
-	text_wrap(stdout, f->summary, 9, 9, 100);
-	printf("%*s%scause: %s (%s)%s\n", 9, "", tc(TC_DIM), f->cause->id,
+	text_wrap(o, f->summary, 9, 9, 100);
+	fprintf(o, "%*s%scause: %s (%s)%s\n", 9, "", tc(TC_DIM), f->cause->id,
 	    f->cause->title, tc(TC_RESET));
 	if (g->quiet)
 		return;
@@ -639,7 +632,7 @@ render_text(const struct dkim_verify *v, const struct finding *f,
 		const char *hdr[5] = { "#", "DOMAIN", "SELECTOR", "ALGORITHM",
 		    "RESULT" };
 
-		printf("\n%sSignatures%s\n", tc(TC_BOLD), tc(TC_RESET));
+		fprintf(o, "\n%sSignatures%s\n", tc(TC_BOLD), tc(TC_RESET));
 		t = table_new(5);
 		table_row(t, hdr);
 		for (k = 0; k < dkim_verify_count(v); k++) {
@@ -658,36 +651,36 @@ render_text(const struct dkim_verify *v, const struct finding *f,
 			cells[4] = res;
 			table_row(t, cells);
 		}
-		table_print(t, stdout, 2);
+		table_print(t, o, 2);
 		table_free(t);
-		printf("\n%sReasons%s\n", tc(TC_BOLD), tc(TC_RESET));
+		fprintf(o, "\n%sReasons%s\n", tc(TC_BOLD), tc(TC_RESET));
 		for (k = 0; k < dkim_verify_count(v); k++) {
 			const struct dkim_sigresult *r = dkim_verify_result(v, k);
 
-			printf("  %d. ", k + 1);
+			fprintf(o, "  %d. ", k + 1);
 			if (r->result == DKIM_PASS)
-				text_wrap(stdout, r->key_bits > 0 ? "body hash "
+				text_wrap(o, r->key_bits > 0 ? "body hash "
 				    "and signature verify" : "verifies", 5, 5,
 				    100);
 			else
-				text_wrap(stdout, r->reason, 5, 5, 100);
+				text_wrap(o, r->reason, 5, 5, 100);
 			if (r->warning != NULL) {
-				printf("     warning: ");
-				text_wrap(stdout, r->warning, 14, 14, 100);
+				fprintf(o, "     warning: ");
+				text_wrap(o, r->warning, 14, 14, 100);
 			}
 			if (g->verbose && r->key_name != NULL)
-				printf("     key %s (%d bits), h=%s\n",
+				fprintf(o, "     key %s (%d bits), h=%s\n",
 				    r->key_name, r->key_bits, r->headers);
 		}
 	}
 	if (f->remedy_first != NULL) {
-		printf("\n%sWhat to do%s\n", tc(TC_BOLD), tc(TC_RESET));
+		fprintf(o, "\n%sWhat to do%s\n", tc(TC_BOLD), tc(TC_RESET));
 		k = 1;
-		printf("  %d. ", k++);
-		text_wrap(stdout, f->remedy_first, 5, 5, 100);
+		fprintf(o, "  %d. ", k++);
+		text_wrap(o, f->remedy_first, 5, 5, 100);
 		for (i = 0; i < f->cause->nremedy; i++) {
-			printf("  %d. ", k++);
-			text_wrap(stdout, f->cause->remedy[i], 5, 5, 100);
+			fprintf(o, "  %d. ", k++);
+			text_wrap(o, f->cause->remedy[i], 5, 5, 100);
 		}
 	}
 }
@@ -701,124 +694,465 @@ worse(int a, int b)
 	return a > b ? a : b;
 }
 
-/* --json over several files: one compact line for a file that could not
- * be read as a message. */
-static void
-json_file_error(const char *file, const char *err)
-{
-	struct buf out;
-	struct jw *w;
+/*
+ * Several messages are worked on by a pool of threads (--jobs), the
+ * calling thread one of them, in windows of WINDOW messages and in
+ * phases: every thread takes the window's messages one at a time, and
+ * the phase ends when all are done. Verification has two phases around
+ * the key lookups, which stay on the loop thread (the resolver and its
+ * loop are not shared): read and hash every message; look up the
+ * window's distinct key names, all at once; check each signature against
+ * its key and render the message's report. The reports are then written
+ * in input order. Nothing a phase computes depends on which thread ran
+ * it or when, so the output is the same for any --jobs, and --jobs 1 is
+ * this same code with no other thread.
+ */
+struct job {
+	const char		*path;
+	struct dkim_verify	*v;		/* between verify's phases */
+	int			 rc;
+	struct buf		 out;		/* for stdout */
+	char			*errline;	/* for stderr, or NULL */
+};
 
-	buf_init(&out, BUF_UNBOUNDED);
-	w = jw_new(&out);
-	jw_compact(w);
-	jw_obj_begin(w, NULL);
-	jw_str(w, "mxdoc_version", MXDOC_VERSION);
-	jw_str(w, "command", "dkim verify");
-	jw_str(w, "file", file);
-	jw_str(w, "error", err);
-	jw_obj_end(w);
-	buf_puts(&out, "\n");
-	fwrite(out.data, 1, out.len, stdout);
-	jw_free(w);
-	buf_release(&out);
+struct worker {
+	struct pool		*pool;
+	pthread_t		 tid;
+	char			*rd;		/* the read buffer, reused */
+	size_t			 rdcap;
+};
+
+struct keyans {
+	char			*name;
+	enum dns_status		 status;
+	int			 n;
+	char			*txt[DKIM_MAX_RECORDS];
+	size_t			 len[DKIM_MAX_RECORDS];
+	struct dns_query	*q;
+	int			*pending;
+};
+
+struct pool {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 go, idle;
+	struct worker		*w;	/* w[0] is the calling thread's */
+	int			 nw;
+	unsigned		 gen;	/* phases started */
+	int			 busy;	/* helpers still in the phase */
+	bool			 quit;
+	void			(*fn)(struct worker *, struct job *);
+	struct job		*jobs;
+	size_t			 next, njobs;
+	/* What the phases read. */
+	const struct opts	*o;
+	const struct cli_globals *g;
+	bool			 single;
+	struct dkim_keycache	*keys;
+	const struct signer	*signer;
+	struct keyans		*ans;
+	int			 nans;
+};
+
+static void
+phase_work(struct worker *w)
+{
+	struct pool *p = w->pool;
+
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&p->lock);
+		j = p->next < p->njobs ? &p->jobs[p->next++] : NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (j == NULL)
+			return;
+		p->fn(w, j);
+	}
 }
 
-/* Verifies one message on the shared loop and resolver and prints its
- * block (or JSON line). Returns its exit status. */
-static int
-verify_one(const struct opts *o, const char *path, struct event_base *base,
-    struct dns *dns, struct cli_globals *g, bool single)
+static void *
+helper_main(void *arg)
 {
-	struct msg_in m;
-	struct dkim_verify *v = NULL;
-	struct vrun r = { base, false };
-	struct finding f;
-	const char *err = NULL, *what = "";
-	char chunk[CHUNK];
-	size_t n;
-	int i, rc = EXIT_USAGE;
+	struct worker *w = arg;
+	struct pool *p = w->pool;
+	unsigned seen = 0;
 
-	memset(&m, 0, sizeof(m));
-	if (single) {
-		/* The one message of a plain verify; stdin allowed. */
-		m.f = open_input(path, "verify");
-		if (m.f == NULL)
-			return EXIT_USAGE;
-	} else if ((m.f = fopen(path, "rb")) == NULL) {
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->lock);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->lock);
+		phase_work(w);
+		pthread_mutex_lock(&p->lock);
+		if (--p->busy == 0)
+			pthread_cond_signal(&p->idle);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Starts nw - 1 helper threads (fewer when the system refuses). */
+static void
+pool_init(struct pool *p, int nw)
+{
+	int i;
+
+	if (pthread_mutex_init(&p->lock, NULL) != 0 ||
+	    pthread_cond_init(&p->go, NULL) != 0 ||
+	    pthread_cond_init(&p->idle, NULL) != 0)
+		abort();
+	p->w = xcalloc((size_t)nw, sizeof(*p->w));
+	p->nw = 1;
+	p->w[0].pool = p;
+	for (i = 1; i < nw; i++) {
+		p->w[i].pool = p;
+		if (pthread_create(&p->w[i].tid, NULL, helper_main,
+		    &p->w[i]) != 0)
+			break;
+		p->nw++;
+	}
+}
+
+/* Runs fn over jobs[0..n) on every thread; returns when all are done. */
+static void
+pool_run(struct pool *p, void (*fn)(struct worker *, struct job *),
+    struct job *jobs, size_t n)
+{
+	pthread_mutex_lock(&p->lock);
+	p->fn = fn;
+	p->jobs = jobs;
+	p->njobs = n;
+	p->next = 0;
+	p->busy = p->nw - 1;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->lock);
+	phase_work(&p->w[0]);
+	pthread_mutex_lock(&p->lock);
+	while (p->busy > 0)
+		pthread_cond_wait(&p->idle, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void
+pool_release(struct pool *p)
+{
+	int i;
+
+	pthread_mutex_lock(&p->lock);
+	p->quit = true;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 1; i < p->nw; i++)
+		pthread_join(p->w[i].tid, NULL);
+	for (i = 0; i < p->nw; i++)
+		free(p->w[i].rd);
+	free(p->w);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->idle);
+	pthread_mutex_destroy(&p->lock);
+}
+
+static int
+jobs_default(const struct opts *o)
+{
+	long n = o->jobs > 0 ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > JOBS_MAX ? JOBS_MAX : (int)n;
+}
+
+/* Reads from fd into the worker's buffer at off, as much as fits, growing
+ * it up to max bytes. Returns the count read, 0 at the end, -1 on an
+ * error. */
+static ssize_t
+rd_more(struct worker *w, int fd, size_t off, size_t max)
+{
+	ssize_t r;
+
+	if (w->rdcap - off < CHUNK && w->rdcap < max) {
+		size_t cap = w->rdcap ? w->rdcap * 2 : READ_FIRST;
+
+		while (cap - off < CHUNK)
+			cap *= 2;
+		w->rd = xrealloc(w->rd, cap > max ? max : cap);
+		w->rdcap = cap > max ? max : cap;
+	}
+	if (off >= w->rdcap)
+		return -1;
+	do
+		r = read(fd, w->rd + off, w->rdcap - off);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* ---- verify FILE... ------------------------------------------------------ */
+
+/* Phase 1: read one message and hash its body. */
+static void
+verify_read(struct worker *w, struct job *j)
+{
+	struct pool *p = w->pool;
+	const char *err = NULL, *what = "";
+	size_t len = 0, hdr_len = 0, body_at;
+	ssize_t r;
+	long off = -1;
+	int fd;
+	bool eof = false;
+
+	if (p->single && (j->path == NULL || strcmp(j->path, "-") == 0))
+		fd = STDIN_FILENO;
+	else if ((fd = open(j->path, O_RDONLY | O_CLOEXEC)) < 0) {
 		err = strerror(errno);
 		goto bad;
 	}
-	if (read_header(&m, &err) < 0)
-		goto bad;
-	v = dkim_verify_new(m.head.data, m.hdr_len, o->now >= 0 ? o->now :
+	/* The header section is held (HDR_MAX); the body streams through
+	 * the same buffer. */
+	for (;;) {
+		r = rd_more(w, fd, len, HDR_MAX + READ_FIRST);
+		if (r < 0) {
+			err = len >= HDR_MAX ? "the header section is larger "
+			    "than 1 MiB" : strerror(errno);
+			goto bad;
+		}
+		len += (size_t)r;
+		off = dkim_body_offset(w->rd, len, &hdr_len);
+		if (off >= 0)
+			break;
+		if (r == 0) {
+			/* No empty line: all header, no body. */
+			eof = true;
+			hdr_len = len;
+			break;
+		}
+		if (len > HDR_MAX) {
+			err = "the header section is larger than 1 MiB";
+			goto bad;
+		}
+	}
+	body_at = off >= 0 ? (size_t)off : len;
+	j->v = dkim_verify_new(w->rd, hdr_len, p->o->now >= 0 ? p->o->now :
 	    mtime_wall_us() / 1000000, &err);
-	if (v == NULL) {
+	if (j->v == NULL) {
 		what = "not a message: ";
 		goto bad;
 	}
-	dkim_verify_body(v, m.head.data + m.body_at, m.head.len - m.body_at);
-	while (!m.eof && (n = fread(chunk, 1, sizeof(chunk), m.f)) > 0)
-		dkim_verify_body(v, chunk, n);
-	rc = EXIT_INTERNAL;
-	if (dkim_verify_keys(v, base, dns, on_verified, &r) < 0)
-		goto out;
-	if (!r.done)
-		event_base_dispatch(base);
-	if (!r.done) {
-		fprintf(stderr, "mxdoc dkim verify: %s: the key lookups did "
-		    "not finish\n", path);
-		goto out;
+	dkim_verify_set_keycache(j->v, p->keys);
+	dkim_verify_body(j->v, w->rd + body_at, len - body_at);
+	while (!eof) {
+		r = rd_more(w, fd, 0, HDR_MAX + READ_FIRST);
+		if (r < 0) {
+			err = strerror(errno);
+			j->v = dkim_verify_free(j->v);
+			goto bad;
+		}
+		if (r == 0)
+			break;
+		dkim_verify_body(j->v, w->rd, (size_t)r);
 	}
-	verdict(v, &f);
-	json_file = single ? NULL : path;
-	if (g->json)
-		render_json(v, &f);
-	else {
-		if (!single)
-			printf("%s==> %s%s\n", tc(TC_BOLD), path, tc(TC_RESET));
-		render_text(v, &f, g);
-	}
-	json_file = NULL;
-	finding_release(&f);
-	rc = EXIT_PROBLEM;
-	for (i = 0; i < dkim_verify_count(v); i++)
-		if (dkim_verify_result(v, i)->result == DKIM_PASS)
-			rc = EXIT_OK;
-	goto out;
+	dkim_verify_end_body(j->v);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return;
 bad:
-	if (single) {
+	if (fd >= 0 && fd != STDIN_FILENO)
+		close(fd);
+	j->rc = EXIT_USAGE;
+	if (p->single) {
 		/* Bad input of a plain verify: one line on stderr, exit 2. */
-		fprintf(stderr, "mxdoc dkim verify: %s%s\n", what, err);
-		goto out;
+		if (fd < 0)
+			j->errline = xasprintf("mxdoc dkim verify: %s: %s\n",
+			    j->path, err);
+		else
+			j->errline = xasprintf("mxdoc dkim verify: %s%s\n",
+			    what, err);
+		return;
 	}
-	fprintf(stderr, "mxdoc dkim verify: %s: %s%s\n", path, what, err);
-	if (g->json)
-		json_file_error(path, err);
-	else
-		printf("%s==> %s%s\nERROR    %s\n", tc(TC_BOLD), path,
-		    tc(TC_RESET), err);
-out:
-	dkim_verify_free(v);
-	buf_release(&m.head);
-	if (m.f != NULL && m.f != stdin)
-		fclose(m.f);
-	return rc;
+	j->errline = xasprintf("mxdoc dkim verify: %s: %s%s\n", j->path, what,
+	    err);
+	if (p->g->json) {
+		/* --json: one compact line for a file that could not be read
+		 * as a message. */
+		struct jw *jw = jw_new(&j->out);
+
+		jw_compact(jw);
+		jw_obj_begin(jw, NULL);
+		jw_str(jw, "mxdoc_version", MXDOC_VERSION);
+		jw_str(jw, "command", "dkim verify");
+		jw_str(jw, "file", j->path);
+		jw_str(jw, "error", err);
+		jw_obj_end(jw);
+		buf_puts(&j->out, "\n");
+		jw_free(jw);
+	} else
+		buf_printf(&j->out, "%s==> %s%s\nERROR    %s\n", tc(TC_BOLD),
+		    j->path, tc(TC_RESET), err);
+}
+
+/* Phase 3: the signatures against their keys, and the report. */
+static void
+verify_check(struct worker *w, struct job *j)
+{
+	struct pool *p = w->pool;
+	struct finding f;
+	int i, k;
+
+	if (j->v == NULL)
+		return;
+	for (i = 0; i < dkim_verify_count(j->v); i++) {
+		const char *name = dkim_verify_key_wanted(j->v, i);
+
+		if (name == NULL)
+			continue;
+		for (k = 0; k < p->nans; k++)
+			if (strcmp(p->ans[k].name, name) == 0)
+				break;
+		if (k == p->nans)
+			abort();	/* every wanted name was looked up */
+		dkim_verify_set_key(j->v, i, p->ans[k].status,
+		    (const char *const *)p->ans[k].txt, p->ans[k].len,
+		    p->ans[k].n);
+	}
+	verdict(j->v, &f);
+	if (p->g->json)
+		render_json(j->v, &f, p->single ? NULL : j->path, &j->out);
+	else {
+		char *text = NULL;
+		size_t tn = 0;
+		FILE *o = open_memstream(&text, &tn);
+
+		if (o == NULL)
+			abort();
+		if (!p->single)
+			fprintf(o, "%s==> %s%s\n", tc(TC_BOLD), j->path,
+			    tc(TC_RESET));
+		render_text(o, j->v, &f, p->g);
+		if (fclose(o) != 0)
+			abort();
+		buf_append(&j->out, text, tn);
+		free(text);
+	}
+	finding_release(&f);
+	j->rc = EXIT_PROBLEM;
+	for (i = 0; i < dkim_verify_count(j->v); i++)
+		if (dkim_verify_result(j->v, i)->result == DKIM_PASS)
+			j->rc = EXIT_OK;
+	j->v = dkim_verify_free(j->v);
+}
+
+static void
+on_key_answer(void *arg, const struct dns_answer *a)
+{
+	struct keyans *k = arg;
+	int i;
+
+	k->q = NULL;
+	k->status = a->status;
+	for (i = 0; a->status == DNS_OK && i < a->nrr && k->n <
+	    DKIM_MAX_RECORDS; i++) {
+		k->len[k->n] = a->rr[i]->u.txt.len;
+		k->txt[k->n] = xmalloc(k->len[k->n] + 1);
+		memcpy(k->txt[k->n], a->rr[i]->u.txt.data, k->len[k->n]);
+		k->txt[k->n][k->len[k->n]] = '\0';
+		k->n++;
+	}
+	--*k->pending;
+}
+
+static void
+keyans_release(struct pool *p)
+{
+	int i, k;
+
+	for (i = 0; i < p->nans; i++) {
+		if (p->ans[i].q != NULL)
+			dns_cancel(p->ans[i].q);
+		for (k = 0; k < p->ans[i].n; k++)
+			free(p->ans[i].txt[k]);
+		free(p->ans[i].name);
+	}
+	free(p->ans);
+	p->ans = NULL;
+	p->nans = 0;
+}
+
+/* Phase 2, on the loop thread: each distinct key name of the window asked
+ * once, all at the same time. The resolver's cache answers the names of
+ * earlier windows; each query has the resolver's timeout. */
+static int
+verify_lookup(struct pool *p, struct job *jobs, size_t n,
+    struct event_base *base, struct dns *dns)
+{
+	size_t i;
+	int s, k, pending = 0, cap = 0;
+
+	for (i = 0; i < n; i++) {
+		if (jobs[i].v == NULL)
+			continue;
+		for (s = 0; s < dkim_verify_count(jobs[i].v); s++) {
+			const char *name = dkim_verify_key_wanted(jobs[i].v, s);
+
+			if (name == NULL)
+				continue;
+			for (k = 0; k < p->nans; k++)
+				if (strcmp(p->ans[k].name, name) == 0)
+					break;
+			if (k < p->nans)
+				continue;
+			if (p->nans == cap) {
+				cap = cap ? cap * 2 : 8;
+				p->ans = xrealloc(p->ans, (size_t)cap *
+				    sizeof(*p->ans));
+			}
+			memset(&p->ans[p->nans], 0, sizeof(p->ans[0]));
+			p->ans[p->nans].name = xstrdup(name);
+			p->ans[p->nans].pending = &pending;
+			p->ans[p->nans].status = DNS_ERROR;
+			p->nans++;
+		}
+	}
+	for (k = 0; k < p->nans; k++) {
+		pending++;
+		p->ans[k].q = dns_query(dns, p->ans[k].name, DNS_T_TXT,
+		    on_key_answer, &p->ans[k]);
+		if (p->ans[k].q == NULL)
+			pending--;	/* DNS_ERROR: a temperror */
+	}
+	while (pending > 0)
+		if (event_base_loop(base, EVLOOP_ONCE) != 0)
+			return -1;
+	return 0;
+}
+
+static void
+job_flush(struct job *j)
+{
+	if (j->errline != NULL)
+		fputs(j->errline, stderr);
+	fwrite(j->out.data, 1, j->out.len, stdout);
+	free(j->errline);
+	j->errline = NULL;
+	buf_release(&j->out);
 }
 
 /* `dkim verify [FILE...]`: one loop and one resolver for all, so each key
- * is asked of DNS once and then answered from the resolver's cache. One
- * message (a file or stdin) is reported without a file heading. */
+ * is asked of DNS once and then answered from the resolver's cache, and
+ * each key record parsed once (the key cache). One message (a file or
+ * stdin) is reported without a file heading. */
 static int
 run_verify_many(const struct opts *o, char **files, int nfile,
     struct cli_globals *g)
 {
-	bool single = nfile == 1;
 	struct event_base *base;
 	struct dns *dns;
-	int i, rc = EXIT_OK;
+	struct pool p;
+	struct job *jobs;
+	size_t n;
+	int i, at, rc = EXIT_OK;
 
-	for (i = 0; i < nfile && !single; i++)
+	for (i = 0; i < nfile && nfile > 1; i++)
 		if (files[i] == NULL || strcmp(files[i], "-") == 0)
 			return cli_usage_error("dkim", "verify reads stdin only "
 			    "as its one message");
@@ -831,49 +1165,283 @@ run_verify_many(const struct opts *o, char **files, int nfile,
 		event_base_free(base);
 		return EXIT_INTERNAL;
 	}
-	for (i = 0; i < nfile; i++) {
-		if (i > 0 && !g->json)
-			printf("\n");
-		rc = worse(rc, verify_one(o, files[i], base, dns, g, single));
+	/* The cause table loads on first use: here, before any thread. */
+	(void)cause_all(&n);
+	memset(&p, 0, sizeof(p));
+	p.o = o;
+	p.g = g;
+	p.single = nfile == 1;
+	p.keys = dkim_keycache_new(256);
+	pool_init(&p, nfile > 1 ? jobs_default(o) : 1);
+	jobs = xcalloc(WINDOW, sizeof(*jobs));
+	for (at = 0; at < nfile; at += (int)n) {
+		n = nfile - at < WINDOW ? (size_t)(nfile - at) : WINDOW;
+		for (i = 0; i < (int)n; i++) {
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+			jobs[i].path = files[at + i];
+			buf_init(&jobs[i].out, BUF_UNBOUNDED);
+			/* A blank line between two text blocks. */
+			if (at + i > 0 && !g->json)
+				buf_puts(&jobs[i].out, "\n");
+		}
+		pool_run(&p, verify_read, jobs, n);
+		if (verify_lookup(&p, jobs, n, base, dns) < 0) {
+			fprintf(stderr, "mxdoc dkim verify: the key lookups did "
+			    "not finish\n");
+			rc = EXIT_INTERNAL;
+			for (i = 0; i < (int)n; i++) {
+				jobs[i].v = dkim_verify_free(jobs[i].v);
+				buf_release(&jobs[i].out);
+				free(jobs[i].errline);
+			}
+			keyans_release(&p);
+			break;
+		}
+		pool_run(&p, verify_check, jobs, n);
+		keyans_release(&p);
+		for (i = 0; i < (int)n; i++) {
+			job_flush(&jobs[i]);
+			rc = worse(rc, jobs[i].rc);
+		}
 	}
 	if (fflush(stdout) != 0)
 		rc = EXIT_INTERNAL;
+	pool_release(&p);
+	free(jobs);
+	dkim_keycache_free(p.keys);
 	dns_free(dns);
 	event_base_free(base);
 	return rc;
 }
 
-/* `dkim sign --out-dir DIR FILE...`: each message signed into DIR under
- * its own file name, with the key read once. */
+/* ---- sign --out-dir DIR FILE... ------------------------------------------ */
+
 static int
-run_sign_many(const struct opts *o, char **files, int nfile)
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Signs msg[0..len) into the signature field sig, in the message's own
+ * line ends. Returns 0, or -1 with *err. */
+static int
+sign_mem(const struct signer *s, const char *msg, size_t len,
+    struct buf *sig, const char **err)
+{
+	struct dkim_hdrs hdrs;
+	struct dkim_body *body;
+	unsigned char bh[64];
+	size_t hdr_len = len, bhlen, i, k;
+	long off;
+	int rc;
+
+	off = dkim_body_offset(msg, len, &hdr_len);
+	if (off < 0) {
+		off = (long)len;
+		hdr_len = len;
+	}
+	if (hdr_len > HDR_MAX) {
+		*err = "the header section is larger than 1 MiB";
+		return -1;
+	}
+	if (dkim_hdrs_parse(msg, hdr_len, &hdrs, err) < 0) {
+		dkim_hdrs_release(&hdrs);
+		return -1;
+	}
+	body = dkim_body_new(s->sp.bcanon, "sha256", -1);
+	dkim_body_update(body, msg + off, len - (size_t)off);
+	bhlen = dkim_body_final(body, bh, NULL);
+	dkim_body_free(body);
+	rc = dkim_sign(&s->sp, &hdrs, bh, bhlen, sig, err);
+	dkim_hdrs_release(&hdrs);
+	/* The new field keeps the message's own line ends. */
+	if (rc == 0 && hdr_len > 0 && memmem(msg, hdr_len, "\r\n", 2) == NULL) {
+		for (i = k = 0; i < sig->len; i++)
+			if (sig->data[i] != '\r')
+				sig->data[k++] = sig->data[i];
+		sig->len = k;
+		sig->data[k] = '\0';
+	}
+	return rc;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = write(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* One message of sign --out-dir: read whole (up to SIGN_MEM_MAX; a larger
+ * one streams through sign_file), signed, written to DIR/NAME. */
+static void
+sign_one(struct worker *w, struct job *j)
+{
+	struct pool *p = w->pool;
+	struct stat st, ost;
+	struct buf sig;
+	const char *err = NULL;
+	char *opath = NULL;
+	size_t len = 0;
+	ssize_t r;
+	int fd, ofd;
+
+	buf_init(&sig, 1 << 20);
+	j->rc = EXIT_USAGE;
+	if ((fd = open(j->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0) {
+		err = strerror(errno);
+		goto bad;
+	}
+	opath = xasprintf("%s/%s", p->o->out_dir, base_name(j->path));
+	/* Never the message itself. */
+	if (stat(opath, &ost) == 0 && ost.st_dev == st.st_dev &&
+	    ost.st_ino == st.st_ino) {
+		j->errline = xasprintf("mxdoc dkim sign: %s: the output would "
+		    "replace the message\n", opath);
+		goto out;
+	}
+	if ((size_t)st.st_size > SIGN_MEM_MAX) {
+		FILE *in = fdopen(fd, "rb"), *o = NULL;
+
+		if (in == NULL) {
+			err = strerror(errno);
+			goto bad;
+		}
+		fd = -1;
+		ofd = open(opath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644);
+		if (ofd >= 0 && (o = fdopen(ofd, "wb")) == NULL)
+			close(ofd);
+		if (o == NULL) {
+			j->errline = xasprintf("mxdoc dkim sign: %s: %s\n",
+			    opath, strerror(errno));
+			j->rc = EXIT_INTERNAL;
+			fclose(in);
+			goto out;
+		}
+		j->rc = sign_file(p->signer, j->path, in, o);
+		if (fclose(o) != 0)
+			j->rc = worse(j->rc, EXIT_INTERNAL);
+		if (j->rc != EXIT_OK)
+			unlink(opath);
+		fclose(in);
+		goto out;
+	}
+	for (;;) {
+		r = rd_more(w, fd, len, SIGN_MEM_MAX + CHUNK);
+		if (r < 0) {
+			err = len >= SIGN_MEM_MAX ? "the message grew past "
+			    "64 MiB while read" : strerror(errno);
+			goto bad;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (sign_mem(p->signer, w->rd, len, &sig, &err) < 0)
+		goto bad;
+	ofd = open(opath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (ofd < 0) {
+		j->errline = xasprintf("mxdoc dkim sign: %s: %s\n", opath,
+		    strerror(errno));
+		j->rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if (write_all(ofd, sig.data, sig.len) < 0 ||
+	    write_all(ofd, w->rd, len) < 0) {
+		j->errline = xasprintf("mxdoc dkim sign: %s: %s\n", opath,
+		    strerror(errno));
+		close(ofd);
+		unlink(opath);
+		j->rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if (close(ofd) < 0) {
+		j->errline = xasprintf("mxdoc dkim sign: %s: %s\n", opath,
+		    strerror(errno));
+		unlink(opath);
+		j->rc = EXIT_INTERNAL;
+		goto out;
+	}
+	j->rc = EXIT_OK;
+	goto out;
+bad:
+	j->errline = xasprintf("mxdoc dkim sign: %s: %s\n", j->path, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(opath);
+	buf_release(&sig);
+}
+
+/* `dkim sign --out-dir DIR FILE...`: each message signed into DIR under
+ * its own file name, with the key read once, --jobs at a time. */
+static int
+run_sign_many(const struct opts *o, char **files, int nfile,
+    const struct cli_globals *g)
 {
 	struct signer s;
-	struct stat st, ost;
+	struct stat st;
+	struct pool p;
+	struct job *jobs;
 	const char *base;
-	char *opath;
-	FILE *in, *out;
-	int i, j, fd, r, rc;
+	size_t n;
+	int i, j, at, rc;
 
 	for (i = 0; i < nfile; i++) {
 		if (strcmp(files[i], "-") == 0)
 			return cli_usage_error("dkim", "--out-dir signs files, "
 			    "not stdin");
-		base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 :
-		    files[i];
+		base = base_name(files[i]);
 		if (*base == '\0' || strcmp(base, ".") == 0 ||
 		    strcmp(base, "..") == 0)
 			return cli_usage_error("dkim", "'%s' is no file name",
 			    files[i]);
-		for (j = 0; j < i; j++) {
-			const char *b2 = strrchr(files[j], '/') ?
-			    strrchr(files[j], '/') + 1 : files[j];
+	}
+	/* Two inputs of one name would write one output: sorted names
+	 * make this O(n log n) for large batches. */
+	{
+		const char **names = xcalloc((size_t)nfile, sizeof(*names));
 
-			if (strcmp(base, b2) == 0)
-				return cli_usage_error("dkim", "%s and %s would "
-				    "both be written to %s/%s", files[j],
-				    files[i], o->out_dir, base);
+		for (i = 0; i < nfile; i++)
+			names[i] = base_name(files[i]);
+		qsort(names, (size_t)nfile, sizeof(*names), cmp_str);
+		for (i = 1; i < nfile; i++)
+			if (strcmp(names[i - 1], names[i]) == 0)
+				break;
+		if (i < nfile) {
+			const char *dup = names[i];
+
+			free(names);
+			for (i = 0; i < nfile; i++)
+				if (strcmp(base_name(files[i]), dup) == 0)
+					break;
+			for (j = i + 1; j < nfile; j++)
+				if (strcmp(base_name(files[j]), dup) == 0)
+					break;
+			return cli_usage_error("dkim", "%s and %s would both "
+			    "be written to %s/%s", files[i], files[j],
+			    o->out_dir, dup);
 		}
+		free(names);
 	}
 	if (stat(o->out_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cli_usage_error("dkim", "--out-dir %s: not a directory",
@@ -883,50 +1451,27 @@ run_sign_many(const struct opts *o, char **files, int nfile)
 		signer_release(&s);
 		return rc;
 	}
-	for (i = 0; i < nfile; i++) {
-		base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 :
-		    files[i];
-		in = fopen(files[i], "rb");
-		if (in == NULL || fstat(fileno(in), &st) < 0) {
-			fprintf(stderr, "mxdoc dkim sign: %s: %s\n", files[i],
-			    strerror(errno));
-			rc = worse(rc, EXIT_USAGE);
-			if (in != NULL)
-				fclose(in);
-			continue;
+	memset(&p, 0, sizeof(p));
+	p.o = o;
+	p.g = g;
+	p.signer = &s;
+	pool_init(&p, jobs_default(o));
+	jobs = xcalloc(WINDOW, sizeof(*jobs));
+	for (at = 0; at < nfile; at += (int)n) {
+		n = nfile - at < WINDOW ? (size_t)(nfile - at) : WINDOW;
+		for (i = 0; i < (int)n; i++) {
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+			jobs[i].path = files[at + i];
+			buf_init(&jobs[i].out, 0);
 		}
-		opath = xasprintf("%s/%s", o->out_dir, base);
-		/* Never the message itself. */
-		if (stat(opath, &ost) == 0 && ost.st_dev == st.st_dev &&
-		    ost.st_ino == st.st_ino) {
-			fprintf(stderr, "mxdoc dkim sign: %s: the output would "
-			    "replace the message\n", opath);
-			rc = worse(rc, EXIT_USAGE);
-			fclose(in);
-			free(opath);
-			continue;
+		pool_run(&p, sign_one, jobs, n);
+		for (i = 0; i < (int)n; i++) {
+			job_flush(&jobs[i]);
+			rc = worse(rc, jobs[i].rc);
 		}
-		fd = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-		if (out == NULL) {
-			fprintf(stderr, "mxdoc dkim sign: %s: %s\n", opath,
-			    strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			rc = worse(rc, EXIT_INTERNAL);
-			fclose(in);
-			free(opath);
-			continue;
-		}
-		r = sign_file(&s, files[i], in, out);
-		if (fclose(out) != 0)
-			r = worse(r, EXIT_INTERNAL);
-		if (r != EXIT_OK)
-			unlink(opath);
-		rc = worse(rc, r);
-		fclose(in);
-		free(opath);
 	}
+	pool_release(&p);
+	free(jobs);
 	signer_release(&s);
 	return rc;
 }
@@ -946,6 +1491,7 @@ run(int argc, char **argv, struct cli_globals *g)
 		{ "canon", required_argument, NULL, OPT_CANON },
 		{ "now", required_argument, NULL, OPT_NOW },
 		{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o;
@@ -998,6 +1544,11 @@ run(int argc, char **argv, struct cli_globals *g)
 		case OPT_OUT_DIR:
 			o.out_dir = optarg;
 			break;
+		case OPT_JOBS:
+			if (cli_parse_int(optarg, 1, JOBS_MAX, &o.jobs) < 0)
+				return cli_usage_error("dkim", "--jobs is from 1 "
+				    "to %d", JOBS_MAX);
+			break;
 		}
 	}
 	if (optind >= argc)
@@ -1037,7 +1588,7 @@ run(int argc, char **argv, struct cli_globals *g)
 		if (nfile == 0)
 			return cli_usage_error("dkim", "--out-dir signs the "
 			    "files given");
-		return run_sign_many(&o, argv + argc - nfile, nfile);
+		return run_sign_many(&o, argv + argc - nfile, nfile, g);
 	}
 	if (nfile > 1)
 		return cli_usage_error("dkim", "several messages need "

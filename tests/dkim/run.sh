@@ -250,5 +250,52 @@ sys.exit(0 if r == [("a.eml", "pass"), ("c.eml", "fail"), ("b.eml", "pass")] els
 	ok "verify FILE...: JSON Lines in order, pass fail pass, exit 1"
 else bad "verify FILE... (exit $rc): $(head -c 300 "$tmp/many.jsonl")"; fi
 
+# 7. Threads change nothing: 40 messages (signed, tampered, unsigned,
+# broken, missing, with a revoked and an unknown key) give the same
+# output, byte for byte, and the same exit status with --jobs 1 and 4; so
+# do the files sign --out-dir writes.
+mkdir -p "$tmp/jobs" "$tmp/jobs-out1" "$tmp/jobs-out4"
+i=0
+while [ $i -lt 40 ]; do
+	i=$((i + 1))
+	case $((i % 8)) in
+	0) sed 's/We lost/We won/' "$tmp/many-out/a.eml" ;;
+	1) cat "$tmp/mx-rsa-relaxed-relaxed.eml" ;;
+	2) cat "$tmp/py-ed25519-simple-simple.eml" ;;
+	3) cat "$tmp/msg.eml" ;;
+	4) echo "no header here" ;;
+	5) cat "$tmp/revoked.eml" ;;
+	6) cat "$tmp/nokey.eml" ;;
+	7) cat "$tmp/many-out/b.eml" ;;
+	esac >"$tmp/jobs/m$i.eml"
+done
+files=$(i=0; while [ $i -lt 40 ]; do i=$((i + 1)); printf '%s ' "$tmp/jobs/m$i.eml"; done)
+for j in 1 4; do
+	for fmt in text json; do
+		flag=""
+		[ $fmt = json ] && flag=--json
+		"$MXDOC" dkim verify $flag --jobs $j --resolver "127.0.0.1@$port" \
+		    $files "$tmp/jobs/missing.eml" >"$tmp/jobs-$j.$fmt" 2>&1
+		echo $? >>"$tmp/jobs-$j.$fmt"
+	done
+	"$MXDOC" dkim sign --jobs $j --now 1700000000 --domain $D \
+	    --selector srsa --key "$tmp/rsa.pem" --out-dir "$tmp/jobs-out$j" \
+	    $files >"$tmp/jobs-sign-$j" 2>&1
+	echo $? >>"$tmp/jobs-sign-$j"
+done
+if cmp -s "$tmp/jobs-1.text" "$tmp/jobs-4.text" &&
+    cmp -s "$tmp/jobs-1.json" "$tmp/jobs-4.json" &&
+    [ "$(grep -c '"result":"pass"' "$tmp/jobs-4.json")" -eq 15 ] &&
+    [ "$(grep -c '"error":' "$tmp/jobs-4.json")" -eq 6 ] &&
+    [ "$(tail -1 "$tmp/jobs-4.json")" = 2 ]; then
+	ok "verify --jobs 4 gives the output of --jobs 1, in order (40 files)"
+else bad "verify --jobs 4 differs from --jobs 1 (or pass/error/exit counts): $(grep -c "\"result\":\"pass\"" "$tmp/jobs-4.json") $(grep -c "\"error\":" "$tmp/jobs-4.json") $(tail -1 "$tmp/jobs-4.json") $(diff "$tmp/jobs-1.json" "$tmp/jobs-4.json" | head -5)"; fi
+if cmp -s "$tmp/jobs-sign-1" "$tmp/jobs-sign-4" &&
+    diff -r "$tmp/jobs-out1" "$tmp/jobs-out4" >/dev/null &&
+    [ "$(ls "$tmp/jobs-out4" | wc -l)" -eq 35 ] &&
+    py_verify "$tmp/jobs-out4/m11.eml"; then
+	ok "sign --out-dir --jobs 4 writes what --jobs 1 writes; dkimpy verifies"
+else bad "sign --jobs 4 differs: $(cat "$tmp/jobs-sign-4" | head -3)"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -951,6 +951,56 @@ test_perl_corpus(void)
 	free(tsv);
 }
 
+/* The key cache: one parse per (name, record), the record text part of
+ * the key (a rotated or revoked record is a new entry), errors cached
+ * too, and past its bound a record is parsed for its caller alone. */
+static void
+test_keycache(void)
+{
+	static const char ed[] = "v=DKIM1; k=ed25519; "
+	    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+	static const char revoked[] = "v=DKIM1; k=ed25519; p=";
+	struct dkim_keycache *c = dkim_keycache_new(3);
+	const struct dkim_keyent *a, *b, *e;
+	size_t n, hits;
+
+	a = dkim_keycache_get(c, "s._domainkey.example.com", ed, strlen(ed));
+	CHECK_INT(a->rc, 0);
+	CHECK(a->pkey != NULL);
+	CHECK_INT(a->bits, 256);
+	b = dkim_keycache_get(c, "s._domainkey.example.com", ed, strlen(ed));
+	CHECK(a == b);
+	dkim_keycache_put(a);
+	dkim_keycache_put(b);
+	e = dkim_keycache_get(c, "s._domainkey.example.com", revoked,
+	    strlen(revoked));
+	CHECK_INT(e->rc, 0);
+	CHECK(e->key.revoked);
+	CHECK(e->pkey == NULL);
+	dkim_keycache_put(e);
+	e = dkim_keycache_get(c, "t._domainkey.example.com", "k=dsa; p=AAAA",
+	    13);
+	CHECK_INT(e->rc, -1);
+	CHECK_STR(e->err, "unsupported key type (k=)");
+	dkim_keycache_put(e);
+	dkim_keycache_stats(c, &n, &hits);
+	CHECK_INT((int)n, 3);
+	CHECK_INT((int)hits, 1);
+	/* Full: parsed, not kept, freed by put (ASan would tell). */
+	e = dkim_keycache_get(c, "u._domainkey.example.com", ed, strlen(ed));
+	CHECK_INT(e->rc, 0);
+	CHECK(e->pkey != NULL);
+	dkim_keycache_put(e);
+	dkim_keycache_stats(c, &n, &hits);
+	CHECK_INT((int)n, 3);
+	/* Without a cache. */
+	e = dkim_keycache_get(NULL, "u._domainkey.example.com", ed,
+	    strlen(ed));
+	CHECK(e->pkey != NULL);
+	dkim_keycache_put(e);
+	dkim_keycache_free(c);
+}
+
 void
 run_tests(void)
 {
@@ -959,6 +1009,7 @@ run_tests(void)
 	test_canon_reference();
 	test_sig();
 	test_key();
+	test_keycache();
 	test_rfc8463();
 	test_sign();
 	test_perl_corpus();
