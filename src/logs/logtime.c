@@ -9,9 +9,15 @@
  */
 #include "logs/logtime.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
+
+/* mktime() reads the zone anew (tzset()) each time, under a lock of the
+ * C library's that thread checkers do not see: parser threads take this
+ * one around it. It is taken once an hour of log at most. */
+static pthread_mutex_t zone_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
@@ -79,7 +85,9 @@ local_offset(struct logtime *t, int64_t civil)
 	if (gmtime_r(&g, &tm) == NULL)
 		return 0;
 	tm.tm_isdst = -1;
+	pthread_mutex_lock(&zone_mu);
 	l = mktime(&tm);
+	pthread_mutex_unlock(&zone_mu);
 	t->cache_key = key;
 	t->cache_off = l == (time_t)-1 ? 0 : (long)(g - l);
 	return t->cache_off;
