@@ -57,9 +57,9 @@ struct logs_part {
 	uint64_t	 other;		/* lines of no interest */
 	uint64_t	 dialect[LOG_D_NUM];
 	/* What is left to fold: the events packed (logs.c: the fields that
-	 * are not those of a cleared event, a third of a struct log_event
-	 * on average, for they cross from one core's cache to another's),
-	 * and where each starts. */
+	 * are not those of a cleared event, about half a struct log_event
+	 * on a Postfix log, for they cross from one core's cache to
+	 * another's), and where each starts. */
 	unsigned char	*pk;
 	size_t		 pklen, pkcap;
 	uint32_t	*at;
