@@ -9,7 +9,14 @@
 # Python http.server on 127.0.0.1). `--history` must show the listing's
 # begin and end; the metrics endpoint is scraped with curl and checked
 # with promtool; a locked database is waited out and retried; a malformed
-# config names its line and exits 2.
+# config names its line and exits 2. Every --json output (the --history
+# document, the event lines, what the hooks get) must follow
+# doc/monitor.schema.json. As root, the history also goes on a 1 MB tmpfs
+# in a private mount namespace (unshare -m; nothing outside sees it): the
+# disk is filled between rounds, and a running monitor must report each
+# refused write (stderr, metrics), keep running, and once space is freed
+# hold every round in the history; then another process locks the
+# database past the busy timeout, with the same promise.
 # Usage: tests/monitor/run.sh [path/to/mxdoc]   (needs rbldnsd, jq, curl)
 # Prints "N passed, N failed"; exits 1 on a failure, 77 when skipped.
 set -u
@@ -37,11 +44,12 @@ if [ ! -x "$MXDOC" ]; then
 	echo "monitor: no mxdoc at $MXDOC"
 	exit 2
 fi
+case $MXDOC in /*) ;; *) MXDOC=$PWD/$MXDOC ;; esac
 
 tmp=$(mktemp -d /tmp/mxdoc-mon.XXXXXX)
-rbl_pid="" hook_pid="" mon_pid="" lock_pid=""
+rbl_pid="" hook_pid="" mon_pid="" lock_pid="" ns_pid="" full_pid=""
 cleanup() {
-	for p in $rbl_pid $hook_pid $mon_pid $lock_pid; do
+	for p in $rbl_pid $hook_pid $mon_pid $lock_pid $full_pid $ns_pid; do
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -156,6 +164,42 @@ conf "$tmp/mon.conf" ""
 mon() { "$MXDOC" monitor --color=never "$@"; }
 count() { grep -c "\"event\":\"$2\"" "$1" 2>/dev/null || true; }
 
+# --json follows doc/monitor.schema.json (needs python3's jsonschema).
+schema=$root/doc/monitor.schema.json
+have_schema=0
+py=/usr/bin/python3	# as tests/golden/run.sh: the system's jsonschema
+[ -x "$py" ] || py=python3
+if "$py" -c 'import jsonschema' 2>/dev/null; then
+	have_schema=1
+else
+	echo "monitor: python3-jsonschema missing: schema checks skipped"
+fi
+# valid_doc FILE WHAT: FILE is one document of the schema.
+valid_doc() {
+	[ "$have_schema" -eq 1 ] || return 0
+	if "$py" "$root/scripts/check-json.py" "$schema" "$1" >"$tmp/schema.out" 2>/dev/null; then
+		ok
+	else
+		ko "$2 does not follow doc/monitor.schema.json: $(head -c 400 "$tmp/schema.out")"
+	fi
+}
+# valid_lines FILE WHAT: every line of FILE is one (JSON Lines); at least one.
+valid_lines() {
+	[ "$have_schema" -eq 1 ] || return 0
+	n=0 bad=0
+	while IFS= read -r line && [ $n -lt 1000 ]; do
+		n=$((n + 1))
+		printf '%s\n' "$line" >"$tmp/line.json"
+		"$py" "$root/scripts/check-json.py" "$schema" "$tmp/line.json" >"$tmp/schema.out" 2>/dev/null ||
+			{ bad=$((bad + 1)); cp "$tmp/schema.out" "$tmp/schema.bad"; }
+	done <"$1"
+	if [ $n -gt 0 ] && [ $bad -eq 0 ]; then ok; else
+		ko "$2: $bad of $n lines do not follow doc/monitor.schema.json: $(head -c 400 "$tmp/schema.bad" 2>/dev/null)"
+	fi
+}
+# metric FILE NAME: the value of an unlabelled metric, or "none".
+metric() { v=$(sed -n "s/^$2 //p" "$1" 2>/dev/null | head -1); echo "${v:-none}"; }
+
 # Round 1: not listed, no alert.
 mon --once "$tmp/mon.conf" >"$tmp/r1.out" 2>"$tmp/r1.err"
 expect_rc $? 0 "round 1 (clean)"
@@ -188,6 +232,9 @@ expect_eq "$(count "$tmp/hook.out" delisted)" 1 "one 'delisted' alert by the com
 expect_eq "$(count "$tmp/webhook.out" delisted)" 1 "one 'delisted' alert by the webhook"
 expect_eq "$(wc -l <"$tmp/webhook.out" | tr -d ' ')" 2 "two webhook posts in all"
 expect_eq "$(jq -r '.event' "$tmp/r3.out" 2>/dev/null)" "delisted" "--json prints the event"
+valid_lines "$tmp/r3.out" "--once --json events"
+valid_lines "$tmp/hook.out" "the alert command's events"
+valid_lines "$tmp/webhook.out" "the webhook's events"
 
 # The history: the listing's begin and end.
 mon --history 192.0.2.10 --db "$tmp/monitor.db" --json >"$tmp/h.json" 2>"$tmp/h.err"
@@ -199,6 +246,19 @@ expect_eq "$(jq -r '(.listings[0].listed_at < .listings[0].delisted_at)' "$tmp/h
 expect_eq "$(jq -r '[.events[].event] | join(",")' "$tmp/h.json")" "listed,delisted" "events in order"
 expect_eq "$(jq -r '.rounds' "$tmp/h.json")" 4 "every round stored"
 expect_eq "$(jq -r '.verdict.cause' "$tmp/h.json")" ok "history verdict"
+valid_doc "$tmp/h.json" "--history --json"
+# The schema can fail: a document without its rounds is refused.
+if [ "$have_schema" -eq 1 ]; then
+	jq 'del(.rounds)' "$tmp/h.json" >"$tmp/h-bad.json"
+	if "$py" "$root/scripts/check-json.py" "$schema" "$tmp/h-bad.json" >/dev/null 2>&1; then
+		ko "the schema takes a history without rounds"
+	else
+		ok
+	fi
+fi
+mon --history 192.0.2.99 --db "$tmp/monitor.db" --json >"$tmp/h0.json" 2>/dev/null
+expect_rc $? 0 "--history of a target never checked"
+valid_doc "$tmp/h0.json" "--history --json of a target never checked"
 mon --history 192.0.2.10 --db "$tmp/monitor.db" >"$tmp/h.txt" 2>&1
 expect_rc $? 0 "--history text"
 lt=$(jq -r '.listings[0].listed_at' "$tmp/h.json")
@@ -278,6 +338,7 @@ wait "$lock_pid" 2>/dev/null
 lock_pid=""
 mon --history 192.0.2.10 --db "$tmp/monitor.db" --json >"$tmp/h2.json" 2>/dev/null
 expect_eq "$(jq -r '[.listings[] | (.delisted_at != null)] | join(",")' "$tmp/h2.json")" "true,true" "the held round is in the history"
+valid_doc "$tmp/h2.json" "--history --json with two listings"
 
 # Bad input: the malformed line is named, exit 2.
 conf "$tmp/bad.conf" "this line is wrong"
@@ -299,6 +360,133 @@ mon --check-config "$here/../../doc/monitor.conf.example" >/dev/null 2>"$tmp/ex.
 expect_rc $? 0 "doc/monitor.conf.example is valid: $(cat "$tmp/ex.err")"
 mon --history 192.0.2.10 --db "$tmp/nosuch.db" >/dev/null 2>&1
 expect_rc $? 2 "--history on a missing database"
+
+# A full disk, then a locked database, under a running monitor. The
+# history lives on a 1 MB tmpfs mounted in a private mount namespace held
+# by a sleeping shell; every command that touches it enters that namespace
+# (nsenter). The monitor runs with -v, which prints a line per round, so
+# the rounds it ran can be counted against the rows it wrote.
+ns_ok=0
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1 ||
+    ! command -v nsenter >/dev/null 2>&1; then
+	echo "monitor: not root or no unshare/nsenter: the full-disk test is skipped"
+else
+	fs=$tmp/fs
+	mkdir -p "$fs"
+	# shellcheck disable=SC2016  # $0 belongs to the inner shell
+	unshare -m --propagation private sh -c \
+	    'mount -t tmpfs -o size=1m,mode=0755 mxdoc-test "$0" && echo mounted && exec sleep 120' \
+	    "$fs" >"$tmp/ns.out" 2>&1 &
+	ns_pid=$!
+	i=0
+	while ! grep -q mounted "$tmp/ns.out" 2>/dev/null && [ $i -lt 50 ]; do
+		kill -0 "$ns_pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if grep -q mounted "$tmp/ns.out" 2>/dev/null; then
+		ns_ok=1
+	else
+		echo "monitor: cannot mount a tmpfs in a mount namespace ($(head -c 200 "$tmp/ns.out")): the full-disk test is skipped"
+		kill "$ns_pid" 2>/dev/null
+		wait "$ns_pid" 2>/dev/null
+		ns_pid=""
+	fi
+fi
+if [ "$ns_ok" -eq 1 ]; then
+	inns() { nsenter -t "$ns_pid" -m -- "$@"; }
+	# The tmpfs is not mounted out here: the history must not land in $tmp.
+	[ ! -e "$fs/monitor.db" ] && ok || ko "the namespace's tmpfs is visible outside"
+	conf "$tmp/full.conf" "db = $fs/monitor.db"
+	fport=$(free_port SOCK_STREAM)
+	# Not through inns: $! must be the monitor itself (nsenter execs it).
+	nsenter -t "$ns_pid" -m -- "$MXDOC" monitor -v --color=never \
+	    --metrics "127.0.0.1:$fport" "$tmp/full.conf" >"$tmp/full.out" 2>"$tmp/full.err" &
+	full_pid=$!
+	scrape() { curl -s --max-time 2 "http://127.0.0.1:$fport/metrics" >"$tmp/fm.txt" 2>/dev/null; }
+	# until_metric NAME OP VALUE: until the metric compares so, at most 15 s.
+	until_metric() {
+		i=0
+		while [ $i -lt 150 ]; do
+			scrape
+			v=$(metric "$tmp/fm.txt" "$1")
+			[ "$v" != none ] && [ "$v" "$2" "$3" ] && return 0
+			kill -0 "$full_pid" 2>/dev/null || return 1
+			sleep 0.1
+			i=$((i + 1))
+		done
+		return 1
+	}
+	until_metric mxdoc_monitor_rounds_total -ge 2 && ok || ko "the monitor on the tmpfs does not run rounds: $(cat "$tmp/full.err")"
+	expect_eq "$(metric "$tmp/fm.txt" mxdoc_monitor_history_pending_rounds)" 0 "rounds written before the disk fills"
+	# Fill the disk: dd stops at ENOSPC.
+	inns dd if=/dev/zero of="$fs/fill" bs=4096 >/dev/null 2>&1
+	inns sh -c 'df -k "$0" | tail -1' "$fs" >"$tmp/df.out"
+	awk '{ exit !($4 == 0) }' "$tmp/df.out" && ok || ko "the tmpfs is not full: $(cat "$tmp/df.out")"
+	until_metric mxdoc_monitor_history_pending_rounds -ge 3 && ok ||
+		ko "no round held while the disk is full: $(tail -3 "$tmp/full.err")"
+	kill -0 "$full_pid" 2>/dev/null && ok || ko "the monitor died on a full disk: $(tail -5 "$tmp/full.err")"
+	grep -q 'history: database or disk is full' "$tmp/full.err" && ok ||
+		ko "the full disk is not reported on stderr: $(tail -3 "$tmp/full.err")"
+	v=$(metric "$tmp/fm.txt" mxdoc_monitor_history_write_failures_total)
+	[ "$v" != none ] && [ "$v" -ge 1 ] && ok || ko "write failures not counted in the metrics: $v"
+	# Free the space: the held rounds go in, oldest first.
+	inns rm -f "$fs/fill"
+	until_metric mxdoc_monitor_history_pending_rounds -eq 0 && ok ||
+		ko "held rounds not written once space is free: $(tail -3 "$tmp/full.err")"
+
+	# A lock held by another process past the 5 s busy timeout.
+	f0=$(metric "$tmp/fm.txt" mxdoc_monitor_history_write_failures_total)
+	nsenter -t "$ns_pid" -m -- python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(7)
+c.execute("ROLLBACK")
+print("released", flush=True)' "$fs/monitor.db" >"$tmp/lock2.out" 2>&1 &
+	lock_pid=$!
+	i=0
+	while ! grep -q released "$tmp/lock2.out" 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$lock_pid" 2>/dev/null
+	lock_pid=""
+	grep -q locked "$tmp/lock2.out" && ok || ko "the lock was not taken: $(cat "$tmp/lock2.out")"
+	until_metric mxdoc_monitor_history_pending_rounds -eq 0 && ok ||
+		ko "held rounds not written once the lock is gone"
+	v=$(metric "$tmp/fm.txt" mxdoc_monitor_history_write_failures_total)
+	[ "$v" != none ] && [ "$f0" != none ] && [ "$v" -gt "$f0" ] && ok ||
+		ko "the lock is not counted in the metrics: $f0 -> $v"
+	grep -q 'history: database is locked' "$tmp/full.err" && ok ||
+		ko "the lock is not reported on stderr: $(tail -3 "$tmp/full.err")"
+
+	kill -TERM "$full_pid" 2>/dev/null
+	i=0
+	while kill -0 "$full_pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$full_pid" 2>/dev/null; then
+		ko "the monitor on the tmpfs still runs 15 s after SIGTERM"
+	else
+		wait "$full_pid"
+		expect_rc $? 0 "exit after the full disk and the lock"
+	fi
+	full_pid=""
+	# Every round it ran is in the history, with its result.
+	ran=$(grep -c 'mxdoc monitor: round: ' "$tmp/full.err")
+	inns python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(c.execute("select count(*) from rounds").fetchone()[0],
+      c.execute("select count(*) from results").fetchone()[0],
+      c.execute("select count(distinct at_us) from rounds").fetchone()[0])' "$fs/monitor.db" >"$tmp/full.rows" 2>&1
+	expect_eq "$(cat "$tmp/full.rows")" "$ran $ran $ran" "rounds run = rounds, results and distinct times in the history"
+	[ "$ran" -ge 5 ] && ok || ko "too few rounds to mean anything: $ran"
+	grep -q 'could not be written\|dropped unwritten' "$tmp/full.err" &&
+		ko "a round was lost: $(grep 'could not be written\|dropped' "$tmp/full.err")" || ok
+	grep -qi 'sanitizer\|runtime error' "$tmp/full.err" && ko "sanitizer report: $(grep -i -m3 'sanitizer\|runtime error' "$tmp/full.err")" || ok
+	kill "$ns_pid" 2>/dev/null
+	wait "$ns_pid" 2>/dev/null
+	ns_pid=""
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
