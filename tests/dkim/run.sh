@@ -275,8 +275,9 @@ for j in 1 4; do
 		flag=""
 		[ $fmt = json ] && flag=--json
 		"$MXDOC" dkim verify $flag --jobs $j --resolver "127.0.0.1@$port" \
-		    $files "$tmp/jobs/missing.eml" >"$tmp/jobs-$j.$fmt" 2>&1
-		echo $? >>"$tmp/jobs-$j.$fmt"
+		    $files "$tmp/jobs/missing.eml" >"$tmp/jobs-$j.$fmt" \
+		    2>"$tmp/jobs-$j.$fmt.err"
+		echo $? >>"$tmp/jobs-$j.$fmt.err"
 	done
 	"$MXDOC" dkim sign --jobs $j --now 1700000000 --domain $D \
 	    --selector srsa --key "$tmp/rsa.pem" --out-dir "$tmp/jobs-out$j" \
@@ -285,17 +286,48 @@ for j in 1 4; do
 done
 if cmp -s "$tmp/jobs-1.text" "$tmp/jobs-4.text" &&
     cmp -s "$tmp/jobs-1.json" "$tmp/jobs-4.json" &&
+    cmp -s "$tmp/jobs-1.text.err" "$tmp/jobs-4.text.err" &&
+    cmp -s "$tmp/jobs-1.json.err" "$tmp/jobs-4.json.err" &&
     [ "$(grep -c '"result":"pass"' "$tmp/jobs-4.json")" -eq 15 ] &&
     [ "$(grep -c '"error":' "$tmp/jobs-4.json")" -eq 6 ] &&
-    [ "$(tail -1 "$tmp/jobs-4.json")" = 2 ]; then
+    [ "$(grep -c . "$tmp/jobs-4.json")" -eq 41 ] &&
+    [ "$(tail -1 "$tmp/jobs-4.json.err")" = 2 ]; then
 	ok "verify --jobs 4 gives the output of --jobs 1, in order (40 files)"
-else bad "verify --jobs 4 differs from --jobs 1 (or pass/error/exit counts): $(grep -c "\"result\":\"pass\"" "$tmp/jobs-4.json") $(grep -c "\"error\":" "$tmp/jobs-4.json") $(tail -1 "$tmp/jobs-4.json") $(diff "$tmp/jobs-1.json" "$tmp/jobs-4.json" | head -5)"; fi
+else bad "verify --jobs 4 differs from --jobs 1 (or pass/error/exit counts): $(grep -c "\"result\":\"pass\"" "$tmp/jobs-4.json") $(grep -c "\"error\":" "$tmp/jobs-4.json") $(tail -1 "$tmp/jobs-4.json.err") $(diff "$tmp/jobs-1.json" "$tmp/jobs-4.json" | head -5)"; fi
 if cmp -s "$tmp/jobs-sign-1" "$tmp/jobs-sign-4" &&
     diff -r "$tmp/jobs-out1" "$tmp/jobs-out4" >/dev/null &&
     [ "$(ls "$tmp/jobs-out4" | wc -l)" -eq 35 ] &&
     py_verify "$tmp/jobs-out4/m11.eml"; then
 	ok "sign --out-dir --jobs 4 writes what --jobs 1 writes; dkimpy verifies"
 else bad "sign --jobs 4 differs: $(cat "$tmp/jobs-sign-4" | head -3)"; fi
+
+# 8. Every JSON document above follows doc/dkim.schema.json: the single
+# documents, and each line of the JSON Lines runs (error lines included).
+if $PY -c 'import jsonschema' 2>/dev/null; then
+	nbad=0 ndoc=0
+	for f in "$tmp"/*.eml.json "$tmp/rsa.json" "$tmp/ed25519.json"; do
+		ndoc=$((ndoc + 1))
+		PYTHONWARNINGS=ignore $PY "$top/scripts/check-json.py" \
+		    "$top/doc/dkim.schema.json" "$f" >"$tmp/schema.out" 2>&1 ||
+		    { nbad=$((nbad + 1)); echo "  $f: $(head -2 "$tmp/schema.out")"; }
+	done
+	for f in "$tmp/many.jsonl" "$tmp/jobs-4.json"; do
+		grep '^{' "$f" | while IFS= read -r line; do
+			printf '%s\n' "$line" >"$tmp/line.json"
+			PYTHONWARNINGS=ignore $PY "$top/scripts/check-json.py" \
+			    "$top/doc/dkim.schema.json" "$tmp/line.json" >"$tmp/line.err" 2>&1 ||
+			    echo "  $(head -c 80 "$tmp/line.json"): $(head -2 "$tmp/line.err")"
+		done >"$tmp/lines.bad"
+		ndoc=$((ndoc + $(grep -c '^{' "$f")))
+		nbad=$((nbad + $(grep -c . "$tmp/lines.bad")))
+		cat "$tmp/lines.bad"
+	done
+	if [ $nbad -eq 0 ] && [ $ndoc -gt 40 ]; then
+		ok "JSON: $ndoc documents and lines follow doc/dkim.schema.json"
+	else bad "JSON: $nbad of $ndoc documents break doc/dkim.schema.json"; fi
+else
+	echo "skip JSON schema check (python3-jsonschema missing)"
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
