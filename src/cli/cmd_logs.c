@@ -874,9 +874,9 @@ run(int argc, char **argv, struct cli_globals *g)
 			p.jobs = (int)val;
 			break;
 		case OPT_PART:
-			if (cli_parse_int(optarg, 1, 1L << 30, &val) < 0)
+			if (cli_parse_int(optarg, 1, 1L << 26, &val) < 0)
 				return cli_usage_error("logs", "--part-bytes "
-				    "takes 1 to 2^30: '%s'", optarg);
+				    "takes 1 to 2^26: '%s'", optarg);
 			p.part = (size_t)val;
 			break;
 		case OPT_TZ:

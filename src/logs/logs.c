@@ -1558,7 +1558,7 @@ pk_event(struct logs_part *c, struct log_event *ev, uint32_t line)
 		c->capev = c->capev ? c->capev * 2 : 1024;
 		c->at = xrealloc(c->at, sizeof(*c->at) * c->capev);
 	}
-	c->at[c->nev++] = (uint32_t)c->pklen;
+	c->at[c->nev++] = c->pklen;
 	memset(&h, 0, sizeof(h));
 	h.line = line;
 	h.dialect = (uint8_t)ev->dialect;

@@ -62,7 +62,7 @@ struct logs_part {
 	 * another's), and where each starts. */
 	unsigned char	*pk;
 	size_t		 pklen, pkcap;
-	uint32_t	*at;
+	size_t		*at;
 	size_t		 nev, capev;
 	const char	*stop;		/* a line from which the file is read
 					 * as Exchange: read by the folder */
