@@ -55,7 +55,9 @@ http_curl(const char **err)
 	 * see what a machine without libcurl gets). */
 	if ((name = getenv("MXDOC_LIBCURL")) == NULL || name[0] == '\0')
 		name = HTTP_SONAME;
-	lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	/* Lazy binding, as the linker would have done: resolving libcurl's
+	 * and its dependencies' every symbol now costs 3M instructions. */
+	lib = dlopen(name, RTLD_LAZY | RTLD_LOCAL);
 	if (lib == NULL) {
 		const char *e = dlerror();
 
