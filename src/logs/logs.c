@@ -61,7 +61,7 @@ struct msg {
 	char		 qid[];
 };
 
-#define MSG_BLOCK	192
+#define MSG_BLOCK	128
 #define MSG_SLAB	(2 << 20)
 
 /* Blocks for struct msg: carved from slabs, kept on a free list once

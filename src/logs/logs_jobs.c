@@ -45,6 +45,7 @@ struct jobs {
 	uint64_t	 taken;		/* parts handed out */
 	int		 year, last_mon; /* after the last part folded */
 	struct logtime	 t0;
+	size_t		 pg;		/* the page size */
 	bool		 stop;
 };
 
@@ -84,6 +85,17 @@ worker(void *arg)
 		c->last_mon = j->last_mon;
 		pthread_mutex_unlock(&j->mu);
 
+#ifdef MADV_POPULATE_READ
+		{
+			/* the part's pages mapped in one call, not a fault
+			 * each few pages (an error is no matter: they
+			 * fault in then) */
+			uintptr_t a = (uintptr_t)c->p & ~(uintptr_t)(j->pg - 1);
+
+			(void)madvise((void *)a, (size_t)((uintptr_t)c->p +
+			    c->n - a), MADV_POPULATE_READ);
+		}
+#endif
 		logs_part_parse(c, &j->t0);
 
 		pthread_mutex_lock(&j->mu);
@@ -116,6 +128,7 @@ logs_jobs_read(struct logs *l, const char *base, size_t size, int jobs,
 	j.parts = xcalloc(j.nparts, sizeof(*j.parts));
 	j.state = xcalloc(j.nparts, sizeof(*j.state));
 	j.t0 = *logs_clock(l);
+	j.pg = pg > 0 ? (size_t)pg : 4096;
 	j.year = j.t0.year;
 	j.last_mon = j.t0.last_mon;
 	if (pthread_mutex_init(&j.mu, NULL) != 0)
