@@ -112,7 +112,7 @@ job_query(const struct check *c, const struct job *j, char q[BL_QNAME_MAX],
 	case J_TXT:
 		*type = j->kind == J_ZONE ? DNS_T_A : DNS_T_TXT;
 		res = &r->results[j->idx];
-		return bl_query_name(r->items[res->item].target,
+		return bl_query_join(r->items[res->item].prefix,
 		    c->p->zones[res->zone]->name, q);
 	case J_CANARY_POS:
 	case J_CANARY_NEG:
@@ -208,6 +208,7 @@ add_item(struct check *c, int input, const struct bl_target *t,
 {
 	struct bl_run *r = c->r;
 	struct bl_item *it;
+	char prefix[BL_PREFIX_MAX];
 
 	if (r->nitems == c->cap_items) {
 		c->cap_items = c->cap_items ? c->cap_items * 2 : 16;
@@ -225,6 +226,8 @@ add_item(struct check *c, int input, const struct bl_target *t,
 		it->target = it->own;
 		it->via = xstrdup(via);
 	}
+	if (bl_query_prefix(it->target, prefix) == 0)
+		it->prefix = xstrdup(prefix);
 	return r->nitems++;
 }
 
@@ -320,7 +323,8 @@ queue_item(struct check *c, int item)
 		memset(res, 0, sizeof(*res));
 		res->item = item;
 		res->zone = (uint16_t)zi;
-		if (bl_query_name(t, z->name, q) < 0) {
+		if (c->r->items[item].prefix == NULL ||
+		    bl_query_join(c->r->items[item].prefix, z->name, q) < 0) {
 			res->status = BL_ERROR;
 			res->dns = DNS_ERROR;
 			res->answer = BL_ANS_ERROR;
@@ -669,6 +673,7 @@ bl_run_free(struct bl_run *r)
 	}
 	for (i = 0; i < r->nitems; i++) {
 		free(r->items[i].own);
+		free(r->items[i].prefix);
 		free(r->items[i].via);
 	}
 	for (i = 0; i < r->nwarnings; i++)

@@ -45,6 +45,7 @@ struct bl_item {
 	const struct bl_target *target;
 	struct bl_target *own;		/* owned, or NULL */
 	char		*via;		/* "A record of mail.example.com", or NULL */
+	char		*prefix;	/* bl_query_prefix of target, owned */
 };
 
 enum bl_canary_verdict {

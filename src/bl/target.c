@@ -116,21 +116,45 @@ int
 bl_query_name(const struct bl_target *t, const char *zone,
     char out[BL_QNAME_MAX])
 {
+	char prefix[BL_PREFIX_MAX];
+
+	if (bl_query_prefix(t, prefix) < 0)
+		return -1;
+	return bl_query_join(prefix, zone, out);
+}
+
+int
+bl_query_prefix(const struct bl_target *t, char out[BL_PREFIX_MAX])
+{
 	char rev[80];
 	size_t n;
-	int r;
 
-	if (t->kind == BL_T_NAME)
-		r = snprintf(out, BL_QNAME_MAX, "%s.%s", t->text, zone);
-	else {
-		if (dns_reverse_name(t->text, rev) < 0)
+	if (t->kind == BL_T_NAME) {
+		n = strlen(t->text);
+		if (n >= BL_PREFIX_MAX)
 			return -1;
-		/* Drop ".in-addr.arpa" or ".ip6.arpa". */
-		n = strlen(rev) - (t->kind == BL_T_IPV4 ? 13 : 9);
-		rev[n] = '\0';
-		r = snprintf(out, BL_QNAME_MAX, "%s.%s", rev, zone);
+		memcpy(out, t->text, n + 1);
+		return 0;
 	}
-	if (r < 0 || r >= BL_QNAME_MAX || r > 253)
+	if (dns_reverse_name(t->text, rev) < 0)
 		return -1;
+	/* Drop ".in-addr.arpa" or ".ip6.arpa". */
+	n = strlen(rev) - (t->kind == BL_T_IPV4 ? 13 : 9);
+	memcpy(out, rev, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int
+bl_query_join(const char *prefix, const char *zone, char out[BL_QNAME_MAX])
+{
+	size_t a = strlen(prefix), b = strlen(zone);
+
+	/* As snprintf("%s.%s") bounded by BL_QNAME_MAX and by 253. */
+	if (a + 1 + b >= BL_QNAME_MAX || a + 1 + b > 253)
+		return -1;
+	memcpy(out, prefix, a);
+	out[a] = '.';
+	memcpy(out + a + 1, zone, b + 1);
 	return 0;
 }

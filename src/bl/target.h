@@ -26,6 +26,15 @@ int	bl_target_parse(const char *in, struct bl_target *t, const char **err);
  * it would be longer than a DNS name may be. */
 int	bl_query_name(const struct bl_target *t, const char *zone,
 	    char out[BL_QNAME_MAX]);
+/* What bl_query_name puts before ".zone": the reversed octets or
+ * nibbles ("1.2.0.192"), or the name itself. A bulk check builds it once
+ * a target and then the name of each zone with bl_query_join, not 50
+ * reversals (inet_pton and snprintf) an address. Returns 0, or -1. */
+#define BL_PREFIX_MAX	256
+int	bl_query_prefix(const struct bl_target *t, char out[BL_PREFIX_MAX]);
+/* prefix "." zone into out; -1 when longer than a DNS name may be. */
+int	bl_query_join(const char *prefix, const char *zone,
+	    char out[BL_QNAME_MAX]);
 const char *bl_target_kind_name(enum bl_target_kind k);	/* "ipv4" */
 
 #endif

@@ -413,8 +413,14 @@ test_targets(void)
 		CHECK_INT(bt.kind, t[i].kind);
 		CHECK_STR(bt.text, t[i].text);
 		if (t[i].qname != NULL) {
+			char prefix[BL_PREFIX_MAX], q2[BL_QNAME_MAX];
+
 			CHECK(bl_query_name(&bt, "bl.example", q) == 0);
 			CHECK_STR(q, t[i].qname);
+			/* The prefix once, then a zone: the same name. */
+			CHECK(bl_query_prefix(&bt, prefix) == 0);
+			CHECK(bl_query_join(prefix, "bl.example", q2) == 0);
+			CHECK_STR(q2, t[i].qname);
 		}
 	}
 	{
@@ -433,6 +439,12 @@ test_targets(void)
 		CHECK(bl_query_name(&bt, "a-rather-long-zone.example", q) == 0);
 		CHECK(bl_query_name(&bt, "an.even.longer.blocklist.zone.name."
 		    "that.goes.over.the.limit.example", q) < 0);
+		/* 253 characters is the most a name may have, 254 too many. */
+		memset(name, 'a', 240);
+		name[240] = '\0';
+		CHECK(bl_query_join(name, "abcdefghijkl", q) == 0);
+		CHECK_INT((int)strlen(q), 253);
+		CHECK(bl_query_join(name, "abcdefghijklm", q) < 0);
 	}
 }
 
