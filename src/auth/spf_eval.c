@@ -148,6 +148,7 @@ static void	check_end(struct spf_eval *e, enum spf_result r,
 static void	check_begin(struct spf_eval *e, const char *domain,
 		    enum spf_via via, int parent_step);
 static void	on_dns(void *arg, const struct dns_answer *a);
+static void	on_deadline(evutil_socket_t fd, short what, void *arg);
 
 const char *
 spf_via_name(enum spf_via v)
@@ -329,14 +330,20 @@ ask_name(struct spf_eval *e, const char *name, uint16_t type, bool from_spf)
 			sl->type = type;
 		}
 	}
+	/* The deadline runs from the start, and matters only once there is
+	 * something to wait for: its timer is made and armed by the first
+	 * query sent. */
+	if (e->deadline == NULL &&
+	    (e->deadline = evtimer_new(e->base, on_deadline, e)) == NULL) {
+		sl->busy = false;
+		return -1;
+	}
 	sl->q = dns_query(e->dns, name, type, on_dns, sl);
 	if (sl->q == NULL) {
 		sl->busy = false;
 		return -1;
 	}
 	e->pending++;
-	/* The deadline runs from the start, and matters only once there is
-	 * something to wait for. */
 	if (!e->deadline_armed) {
 		left_us = (int64_t)e->deadline_ms * 1000 -
 		    (mtime_mono_us() - e->start_us);
@@ -1451,14 +1458,13 @@ spf_eval_start(struct event_base *base, const struct spf_params *p,
 	e->o->sender = xstrdup(e->sender);
 	e->o->helo = xstrdup(e->helo);
 
+	/* The deadline's timer is made by the first query sent (ask_name). */
 	e->kick = evtimer_new(base, on_kick, e);
-	e->deadline = evtimer_new(base, on_deadline, e);
-	if (e->kick == NULL || e->deadline == NULL) {
+	if (e->kick == NULL) {
 		*err = xstrdup("spf: cannot create timers");
 		eval_free(e);
 		return NULL;
 	}
-	/* The deadline is armed by the first query sent (ask_name). */
 	evtimer_add(e->kick, &tv);
 	return e;
 }

@@ -21,6 +21,7 @@
 #include "auth/spf.h"
 #include "auth/spf_eval.h"
 #include "core/mem.h"
+#include "core/mtime.h"
 #include "dns/dns_cache.h"
 #include "dns/resolver.h"
 #include "harness.h"
@@ -495,14 +496,85 @@ out:
 	dns_cache_free(c);
 }
 
-/* A one-second TTL: after it, the evaluation asks again. */
+/* The evaluation's deadline (4.6.4) ends it when the resolver would wait
+ * longer, the records cached or not; its timer starts with the first
+ * query sent but counts from the start. */
+static void
+test_deadline(void)
+{
+	static const struct tcase t = { "slow.example.net", "192.0.2.1",
+	    NULL, NULL };
+	const char *servers[2] = { NULL, NULL };
+	struct dns_params dp = { .local_data = zone, .timeout_ms = 10000,
+	    .servers = servers };
+	struct dns_cache *c = dns_cache_new(0, 0);
+	struct spf_params p;
+	struct slotres r;
+	struct spf_eval *e;
+	struct dns *d;
+	char addr[64], *err = NULL;
+	int fd = silent_server(addr), pass, before;
+	int64_t t0, ms;
+
+	CHECK(fd != -1);
+	if (fd == -1)
+		goto out;
+	servers[0] = addr;
+	d = dns_new(base, &dp, &err);
+	CHECK(d != NULL);
+	if (d == NULL) {
+		free(err);
+		goto out;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		memset(&p, 0, sizeof(p));
+		p.dns = d;
+		p.ip = t.ip;
+		p.domain = t.domain;
+		p.cache = c;
+		p.deadline_ms = 400;
+		r.o = NULL;
+		before = callbacks;
+		t0 = mtime_mono_us();
+		e = spf_eval_start(base, &p, on_done, &r, &err);
+		CHECK(e != NULL);
+		CHECK_INT(callbacks, before);
+		if (e == NULL)
+			break;
+		wait_all(&r, 1, 9000);
+		ms = (mtime_mono_us() - t0) / 1000;
+		CHECK(r.o != NULL);
+		if (r.o == NULL) {
+			spf_eval_cancel(e);
+			break;
+		}
+		CHECK_INT(r.o->result, SPF_TEMPERROR);
+		CHECK(r.o->reason != NULL &&
+		    strstr(r.o->reason, "longer than 400 ms") != NULL);
+		/* Well before the resolver's 10 s; a little slack below 400
+		 * for libevent's cached clock, much above for a loaded
+		 * machine. */
+		if (ms < 350 || ms >= 8000)
+			fprintf(stderr, "  deadline after %lld ms\n", (long long)ms);
+		CHECK(ms >= 350 && ms < 8000);
+		spf_outcome_free(r.o);
+	}
+	dns_free(d);
+out:
+	if (fd != -1)
+		close(fd);
+	dns_cache_free(c);
+}
+
+/* Past the TTL the evaluation asks again. On a fake clock (mtime), which
+ * the cache reads and libevent's timers do not: run last, it stays. */
 static void
 test_ttl(void)
 {
 	static const char *short_zone[] = {
 		"local-zone: example.com. static",
-		"s.example.com. 1 IN TXT \"v=spf1 a:h.example.com -all\"",
-		"h.example.com. 1 IN A 192.0.2.1",
+		"s.example.com. 300 IN TXT \"v=spf1 a:h.example.com -all\"",
+		"h.example.com. 300 IN A 192.0.2.1",
 		NULL,
 	};
 	static const struct tcase t = { "s.example.com", "192.0.2.1", NULL,
@@ -521,6 +593,7 @@ test_ttl(void)
 		dns_cache_free(c);
 		return;
 	}
+	mtime_set_fake((int64_t)1000000 * 1000000, 0);
 	o = evaluate(d, c, false, &t);
 	CHECK(o != NULL && o->result == SPF_PASS);
 	spf_outcome_free(o);
@@ -529,17 +602,23 @@ test_ttl(void)
 	CHECK(o != NULL && o->result == SPF_PASS);
 	spf_outcome_free(o);
 	dns_cache_stats(c, &s2);
-	/* Within the second: both answers from the cache. */
+	/* Within the TTL: both answers from the cache. */
 	CHECK_INT(s2.hits - s1.hits, 2);
 	CHECK_INT(s2.stored, s1.stored);
-	usleep(1200 * 1000);
+	mtime_set_fake((int64_t)1000000 * 1000000 + (int64_t)299 * 1000000, 0);
+	o = evaluate(d, c, false, &t);
+	CHECK(o != NULL && o->result == SPF_PASS);
+	spf_outcome_free(o);
+	dns_cache_stats(c, &s2);
+	CHECK_INT(s2.hits - s1.hits, 4);
+	mtime_set_fake((int64_t)1000000 * 1000000 + (int64_t)300 * 1000000, 0);
 	o = evaluate(d, c, false, &t);
 	CHECK(o != NULL && o->result == SPF_PASS);
 	spf_outcome_free(o);
 	dns_cache_stats(c, &s3);
-	/* Past it: asked again (libunbound's own cache is past its TTL
-	 * too, so whatever it answers is kept anew or not at all). */
+	/* Past it: asked again, and kept again. */
 	CHECK_INT(s3.hits, s2.hits);
+	CHECK_INT(s3.stored, s2.stored + 2);
 	dns_free(d);
 	dns_cache_free(c);
 }
@@ -559,6 +638,7 @@ run_tests(void)
 		dns_free(d);
 	}
 	test_timeouts();
+	test_deadline();
 	test_ttl();
 	event_base_free(base);
 }
