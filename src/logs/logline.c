@@ -219,8 +219,8 @@ dispatch(struct sv prog, const char *m, size_t n, struct logtime *t,
 
 	if (LOGS_STARTS_CI(prog, "postfix")) {
 		/* "postfix/smtp", "postfix-out/lmtp", "postfix/relay/smtp" */
-		for (sl = prog.p + prog.n; sl > prog.p && sl[-1] != '/'; sl--)
-			;
+		sl = memrchr(prog.p, '/', prog.n);
+		sl = sl != NULL ? sl + 1 : prog.p;
 		base = sv_make(sl, (size_t)(prog.p + prog.n - sl));
 		ev->dialect = LOG_D_POSTFIX;
 		logs_postfix_parse(base, m, n, ev);
