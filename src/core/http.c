@@ -190,12 +190,16 @@ sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
-	if (ev != NULL)
-		event_free(ev);
-	ev = event_new(m->base, s, kind, on_sock, m);
-	if (ev == NULL || event_add(ev, NULL) < 0)
+	if (ev == NULL) {
+		if ((ev = event_new(m->base, s, kind, on_sock, m)) == NULL)
+			abort();	/* libevent out of memory */
+		m->cu->multi_assign(m->multi, s, ev);
+	} else {
+		event_del(ev);
+		event_assign(ev, m->base, s, kind, on_sock, m);
+	}
+	if (event_add(ev, NULL) < 0)
 		abort();	/* libevent out of memory */
-	m->cu->multi_assign(m->multi, s, ev);
 	return 0;
 }
 
