@@ -1674,12 +1674,23 @@ pk_unpack(struct logs *l, const unsigned char *q, struct log_event *ev,
 	}
 }
 
+/* The hash of event i's queue id; its line is fetched too (the fold reads
+ * its words in place, long after a parser thread did). */
 static uint64_t
-pk_qh(const struct logs_part *c, size_t i)
+pk_qh(const struct logs_part *c, size_t i, bool fetch)
 {
 	struct pk_head h;
+	const unsigned char *q = c->pk + c->at[i];
+	struct sv v;
 
-	memcpy(&h, c->pk + c->at[i], sizeof(h));
+	memcpy(&h, q, sizeof(h));
+	if (fetch && (h.views & 2)) {
+		memcpy(&v, q + sizeof(h) + (h.views & 1 ? sizeof(v) : 0),
+		    sizeof(v));
+		__builtin_prefetch(v.p);
+		__builtin_prefetch(v.p + 64);
+		__builtin_prefetch(v.p + 128);
+	}
 	return h.qh;
 }
 
@@ -1790,12 +1801,19 @@ logs_part_fold(struct logs *l, const struct logs_part *c, const char *end)
 		 * slots are fetched ahead, then the messages they hold; the
 		 * events, written by another thread, are not in this one's
 		 * cache either. */
-		if (i + FOLD_AHEAD * 2 < c->nev)
-			__builtin_prefetch(c->pk + c->at[i + FOLD_AHEAD * 2]);
+		if (i + FOLD_AHEAD * 2 < c->nev) {
+			/* all of it: a failure's key is at its end */
+			size_t a = c->at[i + FOLD_AHEAD * 2], z = i +
+			    FOLD_AHEAD * 2 + 1 < c->nev ? c->at[i +
+			    FOLD_AHEAD * 2 + 1] : c->pklen;
+
+			for (; a < z && a < c->pklen; a += 64)
+				__builtin_prefetch(c->pk + a);
+		}
 		if (i + FOLD_AHEAD < c->nev)
-			fetch_slot(l, pk_qh(c, i + FOLD_AHEAD));
+			fetch_slot(l, pk_qh(c, i + FOLD_AHEAD, true));
 		if (i + FOLD_AHEAD / 2 < c->nev)
-			fetch_msg(l, pk_qh(c, i + FOLD_AHEAD / 2));
+			fetch_msg(l, pk_qh(c, i + FOLD_AHEAD / 2, false));
 		pk_unpack(l, c->pk + c->at[i], &ev, line0, count0);
 		fold(l, &ev);
 	}
