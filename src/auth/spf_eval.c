@@ -160,6 +160,18 @@ spf_via_name(enum spf_via v)
 	}
 }
 
+/* At most n bytes of src, cut to fit size, NUL-terminated: what
+ * snprintf(dst, size, "%.*s", n, src) gives, without the formatter (a
+ * batch copies a few names per evaluation). */
+static void
+copy_str(char *dst, size_t size, const char *src, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 int
 spf_identity_domain(const char *sender, const char *helo, char out[256])
 {
@@ -167,11 +179,12 @@ spf_identity_domain(const char *sender, const char *helo, char out[256])
 
 	if (sender != NULL && sender[0] != '\0') {
 		at = strrchr(sender, '@');
-		snprintf(out, 256, "%s", at != NULL ? at + 1 : sender);
+		at = at != NULL ? at + 1 : sender;
+		copy_str(out, 256, at, strlen(at));
 		return 0;
 	}
 	if (helo != NULL && helo[0] != '\0') {
-		snprintf(out, 256, "%s", helo);
+		copy_str(out, 256, helo, strlen(helo));
 		return 0;
 	}
 	return -1;
@@ -217,7 +230,7 @@ step_add(struct spf_eval *e, enum spf_step_kind kind, const char *term)
 	struct spf_step *s;
 
 	if (o->nstep == e->step_cap) {
-		e->step_cap = e->step_cap ? e->step_cap * 2 : 16;
+		e->step_cap = e->step_cap ? e->step_cap * 2 : 32;
 		o->step = xrealloc(o->step, (size_t)e->step_cap *
 		    sizeof(*o->step));
 	}
@@ -1282,7 +1295,7 @@ check_begin(struct spf_eval *e, const char *domain, enum spf_via via,
 	size_t n;
 
 	if (o->ncheck == e->check_cap) {
-		e->check_cap = e->check_cap ? e->check_cap * 2 : 4;
+		e->check_cap = e->check_cap ? e->check_cap * 2 : 8;
 		o->check = xrealloc(o->check, (size_t)e->check_cap *
 		    sizeof(*o->check));
 	}
@@ -1345,17 +1358,6 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	finish(e, SPF_TEMPERROR, reason);
 }
 
-/* At most n bytes of src, cut to fit size, NUL-terminated: what
- * snprintf(dst, size, "%.*s", n, src) gives, without the formatter. */
-static void
-copy_str(char *dst, size_t size, const char *src, size_t n)
-{
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static int
 parse_ip(struct spf_eval *e, const char *ip)
 {
@@ -1391,7 +1393,7 @@ spf_eval_start(struct event_base *base, const struct spf_params *p,
 		return NULL;
 	}
 	if (p->domain != NULL)
-		snprintf(dom, sizeof(dom), "%s", p->domain);
+		copy_str(dom, sizeof(dom), p->domain, strlen(p->domain));
 	else if (spf_identity_domain(p->sender, p->helo, dom) < 0) {
 		*err = xstrdup("no domain: give a domain, a sender or a HELO "
 		    "name");
