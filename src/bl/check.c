@@ -44,7 +44,7 @@ struct check {
 	struct event_base	*base;
 	const struct bl_params	*p;
 	struct bl_run		*r;
-	int			 cap_items, cap_results, cap_canaries;
+	int			 cap_items, cap_results, cap_canaries, cap_more;
 	struct qent		*queue;
 	size_t			 qhead, qlen, qcap;
 	int			 inflight, max_inflight, max_results;
@@ -71,6 +71,26 @@ bl_canary_verdict_name(enum bl_canary_verdict v)
 	    "lists_everything", "refused", "broken", "error" };
 
 	return n[v];
+}
+
+/* The side record of result ri, made on first use. The pointer is good
+ * until the next call: more[] may move. */
+static struct bl_more *
+more_of(struct check *c, int ri)
+{
+	struct bl_run *r = c->r;
+	struct bl_result *res = &r->results[ri];
+
+	if (res->more == 0) {
+		if (r->nmore == c->cap_more) {
+			c->cap_more = c->cap_more ? c->cap_more * 2 : 64;
+			r->more = xrealloc(r->more, (size_t)c->cap_more *
+			    sizeof(*r->more));
+		}
+		memset(&r->more[r->nmore], 0, sizeof(r->more[0]));
+		res->more = ++r->nmore;
+	}
+	return &r->more[res->more - 1];
 }
 
 static void
@@ -329,9 +349,8 @@ queue_item(struct check *c, int item)
 			res->dns = DNS_ERROR;
 			res->answer = BL_ANS_ERROR;
 			res->flags = BL_RES_NOT_ASKED;
-			res->more = xcalloc(1, sizeof(*res->more));
-			res->more->reason = xstrdup("the name to look up would "
-			    "be longer than 253 characters");
+			more_of(c, ri)->reason = xstrdup("the name to look up "
+			    "would be longer than 253 characters");
 			continue;
 		}
 		want_canary(c, zi, want == BL_KIND_DOMAIN);
@@ -459,11 +478,12 @@ handle(struct job *j, const struct dns_answer *ans)
 		res->dns = (uint8_t)ans->status;
 		res->ms = (float)mtime_ms(j->start_us, mtime_mono_us());
 		if (in.naddr > 0 || in.meaning[0] != '\0') {
-			res->more = xcalloc(1, sizeof(*res->more));
-			res->more->naddr = in.naddr;
-			memcpy(res->more->addr, in.addr, sizeof(in.addr));
+			struct bl_more *m = more_of(c, j->idx);
+
+			m->naddr = in.naddr;
+			memcpy(m->addr, in.addr, sizeof(in.addr));
 			if (in.meaning[0] != '\0')
-				res->more->meaning = xstrdup(in.meaning);
+				m->meaning = xstrdup(in.meaning);
 		}
 		if (in.answer == BL_ANS_LISTED)
 			enqueue(c, J_TXT, j->idx);
@@ -476,12 +496,12 @@ handle(struct job *j, const struct dns_answer *ans)
 		    ans->rr[0]->type == DNS_T_TXT) {
 			size_t len = ans->rr[0]->u.txt.len;
 
-			if (res->more == NULL)
-				res->more = xcalloc(1, sizeof(*res->more));
-			free(res->more->txt);
-			res->more->txt = xstrndup(ans->rr[0]->u.txt.data,
+			struct bl_more *m = more_of(c, (int)(res - r->results));
+
+			free(m->txt);
+			m->txt = xstrndup(ans->rr[0]->u.txt.data,
 			    len > TXT_KEEP ? TXT_KEEP : len);
-			clean_text(res->more->txt);
+			clean_text(m->txt);
 		}
 		break;
 	}
@@ -528,9 +548,7 @@ finish_result(struct check *c, struct bl_result *res)
 		 * answer meant is the reason, and moves there. */
 		res->status = res->answer == BL_ANS_REFUSED ||
 		    res->answer == BL_ANS_BOGUS ? BL_UNCHECKED : BL_ERROR;
-		if (res->more == NULL)
-			res->more = xcalloc(1, sizeof(*res->more));
-		m = res->more;
+		m = more_of(c, (int)(res - c->r->results));
 		m->reason = m->meaning != NULL ? m->meaning :
 		    xstrdup(res->status == BL_UNCHECKED ? "" :
 		    dns_status_name((enum dns_status)res->dns));
@@ -543,10 +561,9 @@ finish_result(struct check *c, struct bl_result *res)
 	/* The zone failed its canary: its answer cannot be trusted. */
 	res->flags |= BL_RES_DISCARDED;
 	res->status = k->verdict == BL_CANARY_ERROR ? BL_ERROR : BL_UNCHECKED;
-	if (res->more == NULL)
-		res->more = xcalloc(1, sizeof(*res->more));
-	free(res->more->reason);
-	res->more->reason = xstrdup(k->detail);
+	m = more_of(c, (int)(res - c->r->results));
+	free(m->reason);
+	m->reason = xstrdup(k->detail);
 }
 
 static void
@@ -555,6 +572,33 @@ warn(struct bl_run *r, const char *text)
 	r->warnings = xrealloc(r->warnings, (size_t)(r->nwarnings + 1) *
 	    sizeof(*r->warnings));
 	r->warnings[r->nwarnings++] = xstrdup(text);
+}
+
+/* The results the inputs themselves make are known: allocated at once, a
+ * bulk run holds no doubling slack (a name's addresses, found later, grow
+ * the arrays as before). */
+static void
+presize(struct check *c, const struct bl_target *targets, int ninputs)
+{
+	const struct bl_params *p = c->p;
+	long nres = 0;
+	int i, nk[3] = { 0, 0, 0 };
+
+	for (i = 0; i < p->nzones; i++) {
+		nk[0] += (p->zones[i]->kinds & BL_KIND_IPV4) != 0;
+		nk[1] += (p->zones[i]->kinds & BL_KIND_IPV6) != 0;
+		nk[2] += (p->zones[i]->kinds & BL_KIND_DOMAIN) != 0;
+	}
+	for (i = 0; i < ninputs; i++)
+		nres += nk[targets[i].kind == BL_T_IPV4 ? 0 :
+		    targets[i].kind == BL_T_IPV6 ? 1 : 2];
+	if (nres > c->max_results)
+		nres = c->max_results;
+	c->cap_results = (int)nres + 1;
+	c->r->results = xmalloc((size_t)c->cap_results *
+	    sizeof(*c->r->results));
+	c->cap_items = ninputs + 1;
+	c->r->items = xmalloc((size_t)c->cap_items * sizeof(*c->r->items));
 }
 
 struct bl_run *
@@ -587,6 +631,7 @@ bl_check(struct event_base *base, const struct bl_params *p,
 	r->started_wall_us = mtime_wall_us();
 	r->inputs = xcalloc((size_t)ninputs + 1, sizeof(*r->inputs));
 	r->ninputs = ninputs;
+	presize(&c, targets, ninputs);
 	for (i = 0; i < ninputs; i++) {
 		struct bl_input *in = &r->inputs[i];
 
@@ -661,16 +706,12 @@ bl_run_free(struct bl_run *r)
 
 	if (r == NULL)
 		return NULL;
-	for (i = 0; i < r->nresults; i++) {
-		struct bl_more *m = r->results[i].more;
-
-		if (m == NULL)
-			continue;
-		free(m->meaning);
-		free(m->reason);
-		free(m->txt);
-		free(m);
+	for (i = 0; i < r->nmore; i++) {
+		free(r->more[i].meaning);
+		free(r->more[i].reason);
+		free(r->more[i].txt);
 	}
+	free(r->more);
 	for (i = 0; i < r->nitems; i++) {
 		free(r->items[i].own);
 		free(r->items[i].prefix);

@@ -76,53 +76,22 @@ struct bl_more {
 };
 
 /* One (address or name, zone) answer. A bulk check keeps hundreds of
- * thousands of these, so a clean answer takes 24 bytes; the rest (codes,
- * meaning, reason, TXT) hangs off more, allocated for the few answers
- * that have any. Read them through the bl_result_* accessors. */
+ * thousands of these, so an answer takes 20 bytes; the rest (codes,
+ * meaning, reason, TXT) is in the run's more[], for the few answers that
+ * have any. Read them through the bl_result_* accessors. */
 struct bl_result {
 	int		 item;
+	float		 ms;
+	int		 more;		/* 1 + index into the run's more[], or 0 */
 	uint16_t	 zone;		/* index into the params' zones */
 	uint8_t		 status;	/* enum bl_status */
 	uint8_t		 dns;		/* enum dns_status of the A answer */
 	uint8_t		 answer;	/* enum bl_answer */
 	uint8_t		 flags;		/* BL_RES_* */
-	float		 ms;
-	struct bl_more	*more;		/* or NULL */
 };
 
 #define BL_RES_DISCARDED	0x1	/* by the canary */
 #define BL_RES_NOT_ASKED	0x2	/* no name could be built */
-
-static inline int
-bl_result_naddr(const struct bl_result *r)
-{
-	return r->more != NULL ? r->more->naddr : 0;
-}
-
-static inline uint32_t
-bl_result_addr(const struct bl_result *r, int i)
-{
-	return r->more != NULL && i < r->more->naddr ? r->more->addr[i] : 0;
-}
-
-/* The meaning, reason or TXT text, or NULL. */
-static inline const char *
-bl_result_meaning(const struct bl_result *r)
-{
-	return r->more != NULL ? r->more->meaning : NULL;
-}
-
-static inline const char *
-bl_result_reason(const struct bl_result *r)
-{
-	return r->more != NULL ? r->more->reason : NULL;
-}
-
-static inline const char *
-bl_result_txt(const struct bl_result *r)
-{
-	return r->more != NULL ? r->more->txt : NULL;
-}
 
 struct bl_run {
 	struct bl_input		*inputs;
@@ -133,6 +102,8 @@ struct bl_run {
 	int			 nresults;
 	struct bl_canary	*canaries;
 	int			 ncanaries;
+	struct bl_more		*more;		/* see struct bl_result */
+	int			 nmore;
 	char			**warnings;
 	int			 nwarnings;
 	int			 count[4];	/* by enum bl_status */
@@ -140,6 +111,53 @@ struct bl_run {
 	double			 duration_ms;
 	int			 queries;	/* DNS queries sent */
 };
+
+static inline const struct bl_more *
+bl_result_more(const struct bl_run *r, const struct bl_result *res)
+{
+	return res->more > 0 ? &r->more[res->more - 1] : NULL;
+}
+
+static inline int
+bl_result_naddr(const struct bl_run *r, const struct bl_result *res)
+{
+	const struct bl_more *m = bl_result_more(r, res);
+
+	return m != NULL ? m->naddr : 0;
+}
+
+static inline uint32_t
+bl_result_addr(const struct bl_run *r, const struct bl_result *res, int i)
+{
+	const struct bl_more *m = bl_result_more(r, res);
+
+	return m != NULL && i < m->naddr ? m->addr[i] : 0;
+}
+
+/* The meaning, reason or TXT text, or NULL. */
+static inline const char *
+bl_result_meaning(const struct bl_run *r, const struct bl_result *res)
+{
+	const struct bl_more *m = bl_result_more(r, res);
+
+	return m != NULL ? m->meaning : NULL;
+}
+
+static inline const char *
+bl_result_reason(const struct bl_run *r, const struct bl_result *res)
+{
+	const struct bl_more *m = bl_result_more(r, res);
+
+	return m != NULL ? m->reason : NULL;
+}
+
+static inline const char *
+bl_result_txt(const struct bl_run *r, const struct bl_result *res)
+{
+	const struct bl_more *m = bl_result_more(r, res);
+
+	return m != NULL ? m->txt : NULL;
+}
 
 struct bl_params {
 	struct dns			 *dns;

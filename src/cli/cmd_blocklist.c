@@ -147,10 +147,10 @@ build_verdict(const struct ctx *x, struct finding *v)
 			char a[16];
 
 			finding_evidence(v, "%s on %s: %s %s%s%s", query_of(x,
-			    res), z->name, bl_addr_format(bl_result_addr(res,
-			    0), a), bl_result_meaning(res) ? bl_result_meaning(res) :
-			    "", bl_result_txt(res) ? "; " : "", bl_result_txt(res) ?
-			    bl_result_txt(res) : "");
+			    res), z->name, bl_addr_format(bl_result_addr(r, res,
+			    0), a), bl_result_meaning(r, res) ? bl_result_meaning(r, res) :
+			    "", bl_result_txt(r, res) ? "; " : "", bl_result_txt(r, res) ?
+			    bl_result_txt(r, res) : "");
 		}
 		for (i = 0; i < x->nlisted; i++) {
 			const struct bl_zone *z = zone_of(x,
@@ -170,8 +170,8 @@ build_verdict(const struct ctx *x, struct finding *v)
 		for (i = 0; i < r->nresults && v->nevidence < 3; i++)
 			finding_evidence(v, "%s: %s", zone_of(x,
 			    &r->results[i])->name,
-			    bl_result_reason(&r->results[i]) ?
-			    bl_result_reason(&r->results[i]) : "");
+			    bl_result_reason(r, &r->results[i]) ?
+			    bl_result_reason(r, &r->results[i]) : "");
 		v->remedy_first = xstrdup("Check that this host reaches a "
 		    "resolver of its own (--resolver ADDR): blocklists refuse "
 		    "public resolvers, and a timeout on every zone means no "
@@ -230,14 +230,14 @@ json_result(struct jw *w, const struct ctx *x, const struct bl_result *res)
 	jw_str(w, "status", bl_status_name(res->status));
 	jw_str(w, "impact", bl_impact_name(z->impact));
 	jw_arr_begin(w, "codes");
-	for (i = 0; i < bl_result_naddr(res); i++)
-		jw_str(w, NULL, bl_addr_format(bl_result_addr(res, i), a));
+	for (i = 0; i < bl_result_naddr(r, res); i++)
+		jw_str(w, NULL, bl_addr_format(bl_result_addr(r, res, i), a));
 	jw_arr_end(w);
 	jw_str(w, "meaning", res->status == BL_LISTED ?
-	    bl_result_meaning(res) :
+	    bl_result_meaning(r, res) :
 	    NULL);
-	jw_str(w, "txt", bl_result_txt(res));
-	jw_str(w, "reason", bl_result_reason(res));
+	jw_str(w, "txt", bl_result_txt(r, res));
+	jw_str(w, "reason", bl_result_reason(r, res));
 	jw_str(w, "delist", res->status == BL_LISTED ? z->delist : NULL);
 	jw_str(w, "dns_status", res->answer == BL_ANS_ERROR &&
 	    res->dns == DNS_OK ? NULL :
@@ -364,8 +364,8 @@ print_status_table(const struct ctx *x, enum bl_status st, const char *title,
 			break;
 		row[0] = query_of(x, res);
 		row[1] = zone_of(x, res)->name;
-		row[2] = bl_result_reason(res) != NULL ?
-		    bl_result_reason(res) : "";
+		row[2] = bl_result_reason(r, res) != NULL ?
+		    bl_result_reason(r, res) : "";
 		table_row(t, row);
 		shown++;
 	}
@@ -415,15 +415,15 @@ render_text(const struct ctx *x, const struct finding *v,
 			    tc(TC_RESET), bl_impact_name(z->impact),
 			    it->via ? ", " : "", it->via ? it->via : "");
 			printf("    answer ");
-			for (c = 0; c < bl_result_naddr(res); c++)
+			for (c = 0; c < bl_result_naddr(r, res); c++)
 				printf("%s%s", c ? ", " : "",
-				    bl_addr_format(bl_result_addr(res, c), a));
+				    bl_addr_format(bl_result_addr(r, res, c), a));
 			printf(": ");
-			text_wrap(stdout, bl_result_meaning(res) ?
-			    bl_result_meaning(res) : "", 20, 6, 100);
-			if (bl_result_txt(res) != NULL) {
+			text_wrap(stdout, bl_result_meaning(r, res) ?
+			    bl_result_meaning(r, res) : "", 20, 6, 100);
+			if (bl_result_txt(r, res) != NULL) {
 				printf("    reason: ");
-				text_wrap(stdout, bl_result_txt(res), 12, 12,
+				text_wrap(stdout, bl_result_txt(r, res), 12, 12,
 				    100);
 			}
 			if (z->delist != NULL)

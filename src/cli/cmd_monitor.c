@@ -327,20 +327,20 @@ round_from_run(const struct mon *m, const struct bl_run *run)
 			char a[16];
 
 			buf_init(&b, 1024);
-			for (c = 0; c < bl_result_naddr(res); c++)
+			for (c = 0; c < bl_result_naddr(run, res); c++)
 				buf_printf(&b, "%s%s", c ? "," : "",
-				    bl_addr_format(bl_result_addr(res, c), a));
+				    bl_addr_format(bl_result_addr(run, res, c), a));
 			o->codes = buf_steal(&b);
 			buf_release(&b);
-			o->detail = xasprintf("%s%s%s", bl_result_meaning(res) ?
-			    bl_result_meaning(res) : "", bl_result_txt(res) ?
-			    "; " : "", bl_result_txt(res) ? bl_result_txt(res) :
+			o->detail = xasprintf("%s%s%s", bl_result_meaning(run, res) ?
+			    bl_result_meaning(run, res) : "", bl_result_txt(run, res) ?
+			    "; " : "", bl_result_txt(run, res) ? bl_result_txt(run, res) :
 			    "");
 			o->delist = z->delist ? xstrdup(z->delist) : NULL;
 			r->listed++;
 		} else if (res->status != BL_CLEAN) {
-			o->detail = xstrdup(bl_result_reason(res) ?
-			    bl_result_reason(res) : "");
+			o->detail = xstrdup(bl_result_reason(run, res) ?
+			    bl_result_reason(run, res) : "");
 			r->errors++;
 		}
 	}

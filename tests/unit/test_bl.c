@@ -536,21 +536,21 @@ test_engine(void)
 	res = find(r, zones, "192.0.2.1", "good.test");
 	CHECK(res != NULL && res->status == BL_LISTED);
 	if (res != NULL) {
-		CHECK_STR(bl_result_meaning(res), "spam source");
-		CHECK_STR(bl_result_txt(res), "spam from 192.0.2.1");
-		CHECK_INT(bl_result_naddr(res), 1);
-		CHECK_INT(bl_result_addr(res, 0), 0x7f000002);
-		CHECK(bl_result_reason(res) == NULL);
+		CHECK_STR(bl_result_meaning(r, res), "spam source");
+		CHECK_STR(bl_result_txt(r, res), "spam from 192.0.2.1");
+		CHECK_INT(bl_result_naddr(r, res), 1);
+		CHECK_INT(bl_result_addr(r, res, 0), 0x7f000002);
+		CHECK(bl_result_reason(r, res) == NULL);
 	}
 	res = find(r, zones, "192.0.2.2", "good.test");
 	CHECK(res != NULL && res->status == BL_CLEAN);
 	/* A clean answer carries nothing more. */
-	CHECK(res != NULL && res->more == NULL);
+	CHECK(res != NULL && res->more == 0);
 	res = find(r, zones, "192.0.2.1", "blocked.test");
 	CHECK(res != NULL && res->status == BL_UNCHECKED);
 	if (res != NULL)
-		CHECK(bl_result_reason(res) != NULL &&
-		    strstr(bl_result_reason(res), "public resolver") != NULL);
+		CHECK(bl_result_reason(r, res) != NULL &&
+		    strstr(bl_result_reason(r, res), "public resolver") != NULL);
 	res = find(r, zones, "192.0.2.1", "all.test");
 	CHECK(res != NULL && res->status == BL_UNCHECKED &&
 	    (res->flags & BL_RES_DISCARDED));
