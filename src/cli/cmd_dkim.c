@@ -927,10 +927,12 @@ verify_read(struct worker *w, struct job *j)
 			hdr_len = len;
 			break;
 		}
-		if (len > HDR_MAX) {
-			err = "the header section is larger than 1 MiB";
-			goto bad;
-		}
+		if (len > HDR_MAX)
+			break;
+	}
+	if (hdr_len > HDR_MAX || (off < 0 && !eof)) {
+		err = "the header section is larger than 1 MiB";
+		goto bad;
 	}
 	body_at = off >= 0 ? (size_t)off : len;
 	j->v = dkim_verify_new(w->rd, hdr_len, p->o->now >= 0 ? p->o->now :
@@ -1131,7 +1133,8 @@ job_flush(struct job *j)
 {
 	if (j->errline != NULL)
 		fputs(j->errline, stderr);
-	fwrite(j->out.data, 1, j->out.len, stdout);
+	if (j->out.len > 0)
+		fwrite(j->out.data, 1, j->out.len, stdout);
 	free(j->errline);
 	j->errline = NULL;
 	buf_release(&j->out);

@@ -301,6 +301,25 @@ if cmp -s "$tmp/jobs-sign-1" "$tmp/jobs-sign-4" &&
 	ok "sign --out-dir --jobs 4 writes what --jobs 1 writes; dkimpy verifies"
 else bad "sign --jobs 4 differs: $(cat "$tmp/jobs-sign-4" | head -3)"; fi
 
+# A header section over 1 MiB is refused whole, alone or among others,
+# even when it arrives in one read.
+awk 'BEGIN { printf "From: a@example.test\r\n"
+	for (i = 0; i < 900; i++) { printf "X-Pad-%d: ", i
+		for (k = 0; k < 26; k++) printf "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJK"
+		printf "\r\n" }
+	printf "\r\nbody\r\n" }' >"$tmp/bighdr.eml"
+"$MXDOC" dkim verify --resolver "127.0.0.1@$port" "$tmp/bighdr.eml" >"$tmp/bighdr.out" 2>&1
+rc1=$?
+"$MXDOC" dkim verify --jobs 2 --resolver "127.0.0.1@$port" "$tmp/bighdr.eml" \
+    "$tmp/many-out/a.eml" >"$tmp/bighdr2.out" 2>&1
+rc2=$?
+if [ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] &&
+    grep -q 'larger than 1 MiB' "$tmp/bighdr.out" &&
+    [ "$(grep -c 'larger than 1 MiB' "$tmp/bighdr2.out")" -eq 2 ] &&
+    grep -q '^OK' "$tmp/bighdr2.out"; then
+	ok "a header section over 1 MiB is refused (exit 2), the next file verified"
+else bad "header over 1 MiB (exit $rc1, $rc2): $(head -3 "$tmp/bighdr.out")"; fi
+
 # 8. Every JSON document above follows doc/dkim.schema.json: the single
 # documents, and each line of the JSON Lines runs (error lines included).
 if $PY -c 'import jsonschema' 2>/dev/null; then
