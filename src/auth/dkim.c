@@ -183,8 +183,11 @@ sig_setup(struct dkim_verify *v, struct dkim_sigstate *s,
 	s->r.expire = s->sig.expire;
 	s->r.length = s->sig.length;
 	buf_init(&field, 4096);
-	for (i = 0; i < s->sig.nh; i++)
-		buf_printf(&field, "%s%s", i ? ":" : "", s->sig.h[i]);
+	for (i = 0; i < s->sig.nh; i++) {
+		if (i > 0)
+			buf_putc(&field, ':');
+		buf_puts(&field, s->sig.h[i]);
+	}
 	s->r.headers = buf_steal(&field);
 	s->r.key_name = xasprintf("%s._domainkey.%s", s->sig.selector,
 	    s->sig.domain);
