@@ -35,8 +35,11 @@ dkim_body_offset(const char *p, size_t n, size_t *hdr_len)
 		return 2;
 	}
 	for (i = 0; i < n; i++) {
-		if (p[i] != '\n')
-			continue;
+		const char *q = memchr(p + i, '\n', n - i);
+
+		if (q == NULL)
+			return -1;
+		i = (size_t)(q - p);
 		if (i + 1 >= n)
 			return -1;
 		if (p[i + 1] == '\n') {
