@@ -1997,6 +1997,8 @@ logs_feed_span(struct logs *l, const char *p, const char *end)
 static int
 read_mapped(struct logs *l, int fd, size_t size)
 {
+	size_t part = l->p.part > 0 ? l->p.part : LOGS_PART;
+	int jobs = l->p.jobs;
 	const char *base;
 	void *m;
 
@@ -2005,8 +2007,10 @@ read_mapped(struct logs *l, int fd, size_t size)
 		return -1;
 	(void)madvise(m, size, MADV_SEQUENTIAL);
 	base = m;
-	if (l->p.jobs < 2 || logs_jobs_read(l, base, size, l->p.jobs,
-	    l->p.part > 0 ? l->p.part : LOGS_PART) < 0)
+	/* no more threads than parts: a file of one part is read here */
+	if ((size_t)jobs > size / part + 1)
+		jobs = (int)(size / part + 1);
+	if (jobs < 2 || logs_jobs_read(l, base, size, jobs, part) < 0)
 		logs_feed_span(l, base, base + size);
 	l->r.files[l->r.nfiles - 1].bytes = size;
 	l->r.files[l->r.nfiles - 1].lines = l->lineno;
