@@ -307,8 +307,27 @@ want_canary(struct check *c, int zi, bool domain)
 		k->pos_asked = true;
 		enqueue(c, J_CANARY_POS, idx);
 	}
-	if (bl_query_name(&neg, z->name, k->neg_q) == 0)
-		enqueue(c, J_CANARY_NEG, idx);
+	k->neg_ok = bl_query_name(&neg, z->name, k->neg_q) == 0;
+}
+
+/* The unlisted-entry canary of the zone of result ri, once: asked with
+ * the zone's first listing, which it may prove false. */
+static void
+want_negative(struct check *c, int ri)
+{
+	const struct bl_result *res = &c->r->results[ri];
+	const struct bl_item *it = &c->r->items[res->item];
+	int ci = it->target->kind == BL_T_NAME ? c->canary_dom[res->zone] :
+	    c->canary_ip[res->zone];
+	struct bl_canary *k;
+
+	if (ci < 0)
+		return;
+	k = &c->r->canaries[ci];
+	if (k->neg_asked || !k->neg_ok)
+		return;
+	k->neg_asked = true;
+	enqueue(c, J_CANARY_NEG, ci);
 }
 
 static void
@@ -411,13 +430,19 @@ handle_addresses(struct check *c, struct job *j, const struct dns_answer *ans)
 	}
 }
 
+/* The canary's verdict from the test queries asked, once all have
+ * answered (or timed out). */
 static void
 canary_settle(struct bl_canary *k, const char *zone)
 {
 	char pq[128], nq[128];
+	bool neg = k->neg_asked && k->neg_done;
 
-	if ((k->pos_asked && !k->pos_done) || !k->neg_done)
-		return;
+	if (!neg) {
+		/* Never asked: reads as a clean answer, which it must be. */
+		k->neg.answer = BL_ANS_CLEAN;
+		k->neg.meaning[0] = '\0';
+	}
 	snprintf(pq, sizeof(pq), "%s", k->pos_name);
 	snprintf(nq, sizeof(nq), "%s", k->neg_name);
 	if (k->neg.answer == BL_ANS_LISTED) {
@@ -485,8 +510,10 @@ handle(struct job *j, const struct dns_answer *ans)
 			if (in.meaning[0] != '\0')
 				m->meaning = xstrdup(in.meaning);
 		}
-		if (in.answer == BL_ANS_LISTED)
+		if (in.answer == BL_ANS_LISTED) {
 			enqueue(c, J_TXT, j->idx);
+			want_negative(c, j->idx);
+		}
 		break;
 	}
 	case J_TXT: {
@@ -518,7 +545,6 @@ handle(struct job *j, const struct dns_answer *ans)
 			bl_interpret(z, ans->status, addr, n, &k->neg);
 			k->neg_done = true;
 		}
-		canary_settle(k, z->name);
 		break;
 	}
 	}
@@ -656,6 +682,9 @@ bl_check(struct event_base *base, const struct bl_params *p,
 	if (c.inflight > 0 || c.qlen > 0 || c.next_result < r->nresults)
 		event_base_dispatch(base);
 
+	for (i = 0; i < r->ncanaries; i++)
+		canary_settle(&r->canaries[i],
+		    p->zones[r->canaries[i].zone]->name);
 	for (i = 0; i < r->ncanaries; i++)
 		/* A canary that was refused or unanswered says no more than
 		 * the zone's own answers, which show the same. */

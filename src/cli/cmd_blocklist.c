@@ -320,7 +320,8 @@ render_json(const struct ctx *x, const struct finding *v)
 		jw_str(w, "listed_answer", k2->pos_asked ?
 		    bl_answer_name(k2->pos.answer) : NULL);
 		jw_str(w, "unlisted_entry", k2->neg_name);
-		jw_str(w, "unlisted_answer", bl_answer_name(k2->neg.answer));
+		jw_str(w, "unlisted_answer", k2->neg_asked ?
+		    bl_answer_name(k2->neg.answer) : NULL);
 		jw_str(w, "status", bl_canary_verdict_name(k2->verdict));
 		jw_str(w, "detail", k2->detail[0] ? k2->detail : NULL);
 		jw_obj_end(w);

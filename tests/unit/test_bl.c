@@ -583,6 +583,68 @@ test_engine(void)
 	bl_catalogue_free(c);
 }
 
+/* The unlisted-entry canary is asked only once the zone lists something:
+ * a clean target costs a lookup and the listed-entry canary a zone, a
+ * listed one adds the unlisted entry and the TXT. */
+static void
+test_engine_canary_queries(void)
+{
+	static const char text[] =
+	    "zone,kind,codes\n"
+	    "good.test,ipv4,127.0.0.2=spam source\n";
+	const char *clean[] = { "192.0.2.2" }, *listed[] = { "192.0.2.1" };
+	struct bl_target tc, tl;
+	const struct bl_zone *zones[1];
+	struct dns_params dp = { .local_data = (const char **)local,
+	    .timeout_ms = 2000 };
+	struct bl_params bp;
+	struct event_base *b = event_base_new();
+	char err[256] = "", *derr = NULL;
+	struct bl_catalogue *c = parse(text, err);
+	struct bl_run *r;
+	const char *why;
+
+	CHECK(c != NULL && b != NULL);
+	if (c == NULL || b == NULL)
+		return;
+	CHECK(bl_target_parse(clean[0], &tc, &why) == 0);
+	CHECK(bl_target_parse(listed[0], &tl, &why) == 0);
+	memset(&bp, 0, sizeof(bp));
+	bp.dns = dns_new(b, &dp, &derr);
+	CHECK(bp.dns != NULL);
+	if (bp.dns == NULL) {
+		free(derr);
+		return;
+	}
+	zones[0] = &c->zones[0];
+	bp.zones = zones;
+	bp.nzones = 1;
+
+	r = bl_check(b, &bp, clean, &tc, 1);
+	CHECK_INT(r->queries, 2);
+	CHECK_INT(r->count[BL_CLEAN], 1);
+	CHECK_INT(r->ncanaries, 1);
+	if (r->ncanaries == 1) {
+		CHECK(r->canaries[0].pos_asked);
+		CHECK(!r->canaries[0].neg_asked);
+		CHECK_INT(r->canaries[0].verdict, BL_CANARY_OK);
+	}
+	bl_run_free(r);
+
+	r = bl_check(b, &bp, listed, &tl, 1);
+	CHECK_INT(r->queries, 4);
+	CHECK_INT(r->count[BL_LISTED], 1);
+	if (r->ncanaries == 1) {
+		CHECK(r->canaries[0].neg_asked);
+		CHECK_INT(r->canaries[0].neg.answer, BL_ANS_CLEAN);
+		CHECK_INT(r->canaries[0].verdict, BL_CANARY_OK);
+	}
+	bl_run_free(r);
+	dns_free(bp.dns);
+	event_base_free(b);
+	bl_catalogue_free(c);
+}
+
 /* max_results bounds a run: lookups past it are not made, and a warning
  * says how many. */
 static void
@@ -647,4 +709,5 @@ run_tests(void)
 	test_targets();
 	test_engine();
 	test_engine_cap();
+	test_engine_canary_queries();
 }
