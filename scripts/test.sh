@@ -57,6 +57,7 @@ export MXDOC="$B/mxdoc"
 suite "golden tests" sh tests/golden/run.sh
 suite "blocklists against rbldnsd" sh tests/blocklist/run.sh
 suite "SPF conformance (RFC 7208, RFC 4408)" sh tests/spf/run.sh "$B/mxdoc"
+suite "SPF conformance through spf --batch (answer cache)" sh tests/spf/run-batch.sh "$B/mxdoc"
 suite "auth audit against unbound and HTTPS" sh tests/auth/run.sh "$B/mxdoc"
 suite "DKIM interop with dkimpy" sh tests/dkim/run.sh "$B/mxdoc"
 suite "monitor against rbldnsd" sh tests/monitor/run.sh "$B/mxdoc"
