@@ -1991,20 +1991,27 @@ logs_feed_span(struct logs *l, const char *p, const char *end)
 
 /* A plain file is read in place: no copy into a buffer, and the kernel
  * reads ahead of the parser (MADV_SEQUENTIAL); with parser threads when
- * asked for. -1 when it cannot be mapped (the caller reads it instead).
- * The size is that of the open: a log that grows meanwhile is read up to
- * there. */
+ * asked for. -1 when it cannot be mapped (the caller reads it instead),
+ * -2 with *err when it was cut shorter while it was read (logs_map.c:
+ * the pages past the cut read as zeroes, not a SIGBUS). The size is that
+ * of the open: a log that grows meanwhile is read up to there. */
 static int
-read_mapped(struct logs *l, int fd, size_t size)
+read_mapped(struct logs *l, int fd, size_t size, const char *path,
+    char **err)
 {
 	size_t part = l->p.part > 0 ? l->p.part : LOGS_PART;
 	int jobs = l->p.jobs;
 	const char *base;
+	struct stat st;
 	void *m;
 
 	m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED)
 		return -1;
+	if (logs_map_guard(m, size) < 0) {
+		munmap(m, size);
+		return -1;
+	}
 	(void)madvise(m, size, MADV_SEQUENTIAL);
 	base = m;
 	/* no more threads than parts: a file of one part is read here */
@@ -2014,6 +2021,14 @@ read_mapped(struct logs *l, int fd, size_t size)
 		logs_feed_span(l, base, base + size);
 	l->r.files[l->r.nfiles - 1].bytes = size;
 	l->r.files[l->r.nfiles - 1].lines = l->lineno;
+	if (logs_map_unguard()) {
+		*err = xasprintf("%s: cut short while it was read (%zu bytes "
+		    "at the start, %lld now): the lines past the cut were "
+		    "not read", path, size, fstat(fd, &st) == 0 ?
+		    (long long)st.st_size : -1LL);
+		munmap(m, size);
+		return -2;
+	}
 	munmap(m, size);
 	return 0;
 }
@@ -2072,8 +2087,8 @@ logs_read_file(struct logs *l, const char *path, char **err)
 	logs_begin_file(l, is_stdin ? "-" : path, ref_s, r.gz);
 	if (!r.gz && !is_stdin && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size <= SIZE_MAX / 2 &&
-	    read_mapped(l, r.fd, (size_t)st.st_size) == 0) {
-		rc = 0;
+	    (k = read_mapped(l, r.fd, (size_t)st.st_size, path, err)) != -1) {
+		rc = k == 0 ? 0 : -1;
 		goto out;
 	}
 	buf = xmalloc(cap);

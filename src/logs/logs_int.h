@@ -89,4 +89,13 @@ void	logs_feed_span(struct logs *l, const char *p, const char *end);
 int	logs_jobs_read(struct logs *l, const char *base, size_t size,
 	    int jobs, size_t chunk);
 
+/* logs_map.c: while [base, base + size) is guarded, a SIGBUS in it (the
+ * file cut shorter than the mapping) puts zero pages over the rest of the
+ * mapping instead of killing the process. -1 when the handler cannot be
+ * set (the caller reads the file instead). One mapping at a time. */
+int	logs_map_guard(const void *base, size_t size);
+/* Ends the guard: whether the mapping was cut short meanwhile (what was
+ * past the cut was read as zeroes). */
+bool	logs_map_unguard(void);
+
 #endif

@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -460,9 +463,115 @@ out:
 	free(exch);
 }
 
+
+/* All of a /proc file (its size says 0), NUL-terminated, or NULL. */
+static char *
+read_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 1 << 16, n = 0, k;
+	char *b;
+
+	if (f == NULL)
+		return NULL;
+	b = xmalloc(cap + 1);
+	while ((k = fread(b + n, 1, cap - n, f)) > 0) {
+		n += k;
+		if (n == cap) {
+			cap *= 2;
+			b = xrealloc(b, cap + 1);
+		}
+	}
+	fclose(f);
+	b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+/* A log cut shorter while it is mapped (copytruncate) is an error the
+ * reader reports, not a SIGBUS: a child reads a 48 MB log, with one
+ * thread and with three, and the file is truncated as soon as the child
+ * has it mapped (/proc/PID/maps names it). The child's exit says what
+ * it saw: 0 the error, 1 no error, 2 another error; a signal is the
+ * crash. */
+static int
+read_while_cut(const char *path, int jobs)
+{
+	struct logs_params p;
+	struct timespec ts = { 0, 200000 };
+	char maps[64], *err = NULL, *m;
+	struct logs *l;
+	size_t n;
+	pid_t pid;
+	int st, i, rc;
+
+	if ((pid = fork()) == 0) {
+		memset(&p, 0, sizeof(p));
+		p.jobs = jobs;
+		p.part = 1 << 20;
+		l = logs_new(&p);
+		rc = logs_read_file(l, path, &err);
+		if (rc == 0)
+			_exit(1);
+		_exit(strstr(err, "cut short while it was read") != NULL ?
+		    0 : 2);
+	}
+	if (pid < 0)
+		return -1;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	for (i = 0; i < 50000; i++) {
+		m = read_text(maps, &n);
+		if (m != NULL && strstr(m, path) != NULL) {
+			free(m);
+			break;
+		}
+		free(m);
+		nanosleep(&ts, NULL);
+	}
+	CHECK(truncate(path, 100) == 0);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "read_while_cut: jobs %d: signal %d\n", jobs,
+		    WTERMSIG(st));
+		return 128 + WTERMSIG(st);
+	}
+	return WEXITSTATUS(st);
+}
+
+static void
+test_cut_while_read(void)
+{
+	char a[] = "/tmp/test_logs_jobs_XXXXXX";
+	static const char line[] = "Nov 28 10:00:01 mx postfix/smtp[4242]: "
+	    "4Q1ABC0DEF: to=<user@example.net>, relay=mx.example.net"
+	    "[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=4.7.0, "
+	    "status=deferred (host mx.example.net[192.0.2.1] said: 421 "
+	    "4.7.0 try again later (in reply to end of DATA command))\n";
+	int jobs[] = { 1, 3 };
+	size_t i, k;
+	FILE *f;
+	int fd;
+
+	for (k = 0; k < sizeof(jobs) / sizeof(jobs[0]); k++) {
+		memcpy(a, "/tmp/test_logs_jobs_XXXXXX", sizeof(a));
+		fd = mkstemp(a);
+		CHECK(fd >= 0);
+		if (fd < 0)
+			return;
+		f = fdopen(fd, "w");
+		for (i = 0; i < (48u << 20) / (sizeof(line) - 1); i++)
+			fputs(line, f);
+		fclose(f);
+		CHECK_INT(read_while_cut(a, jobs[k]), 0);
+		unlink(a);
+	}
+}
+
 void
 run_tests(void)
 {
+	test_cut_while_read();
 	test_made_logs();
 	test_real_logs();
 }
