@@ -29,6 +29,12 @@ enum {
 
 /* --batch: evaluations started and not yet printed, at most. */
 #define BATCH_WINDOW	256
+/* --batch: every line is held until it is printed, so a FILE has at most
+ * this many evaluations, and a line at most this many bytes (the longest
+ * words allowed, IP, a 512-byte sender, a HELO and a domain name, fit many
+ * times over). */
+#define BATCH_MAX	1000000
+#define BATCH_LINE_MAX	4096
 /* --batch --json: one compact document per line. */
 static bool json_lines;
 
@@ -505,16 +511,22 @@ batch_read(const char *path, struct batch *b)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	struct batch_item *it;
-	size_t cap = 0, len = 0, lineno = 0;
+	size_t cap = 0, lineno = 0;
 	const char *why = NULL;
-	char *line = NULL;
+	char line[BATCH_LINE_MAX + 2];
 	int r, rc = EXIT_OK;
 
 	if (f == NULL)
 		return cli_usage_error("spf", "--batch: %s: %s", path,
 		    strerror(errno));
-	while (getline(&line, &len, f) >= 0) {
+	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			rc = cli_usage_error("spf", "%s:%zu: a line of more "
+			    "than %d bytes", strcmp(path, "-") == 0 ?
+			    "stdin" : path, lineno, BATCH_LINE_MAX);
+			break;
+		}
 		if (b->n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			b->item = xrealloc(b->item, cap * sizeof(*b->item));
@@ -534,6 +546,13 @@ batch_read(const char *path, struct batch *b)
 			free(it->line);
 			continue;
 		}
+		if (b->n >= BATCH_MAX) {
+			rc = cli_usage_error("spf", "%s:%zu: more than %d "
+			    "evaluations", strcmp(path, "-") == 0 ? "stdin" :
+			    path, lineno, BATCH_MAX);
+			free(it->line);
+			break;
+		}
 		b->n++;
 	}
 	if (rc == EXIT_OK && ferror(f))
@@ -542,7 +561,6 @@ batch_read(const char *path, struct batch *b)
 	if (rc == EXIT_OK && b->n == 0)
 		rc = cli_usage_error("spf", "--batch: no evaluations in %s",
 		    strcmp(path, "-") == 0 ? "stdin" : path);
-	free(line);
 	if (f != stdin)
 		fclose(f);
 	return rc;
