@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 
 #include "bl/catalogue.h"
@@ -27,6 +26,7 @@
 #include "classify/finding.h"
 #include "cli/cli.h"
 #include "core/file.h"
+#include "core/http.h"
 #include "cli/monitor_int.h"
 #include "core/buf.h"
 #include "core/conf.h"
@@ -931,7 +931,6 @@ run(int argc, char **argv, struct cli_globals *g)
 	sigint = evsignal_new(m.base, SIGINT, on_signal, &m);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!g->quiet && !g->json)
 		fprintf(stderr, "mxdoc monitor: %d target%s, %d zone%s, every "
 		    "%.0f s, history in %s%s%s\n", mc.ntargets,
@@ -939,7 +938,7 @@ run(int argc, char **argv, struct cli_globals *g)
 		    "s", (double)mc.interval_ms / 1000.0, db, metrics ?
 		    ", metrics on " : "", metrics ? metrics : "");
 	rc = monitor(&m, once);
-	curl_global_cleanup();
+	http_shutdown();
 out:
 	if (sigterm != NULL)
 		event_free(sigterm);

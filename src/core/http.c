@@ -277,21 +277,8 @@ http_multi_free(struct http_multi *m)
 	return NULL;
 }
 
-/*
- * Callers that still name libcurl's global setup directly (the monitor's
- * start and end) link against these two, as no libcurl is linked. Setup happens in http_curl() on first
- * use, so the first is a no-op; the second tears libcurl down only if it
- * was loaded. Remove them once no caller names curl_global_*.
- */
-CURLcode
-curl_global_init(long flags)
-{
-	(void)flags;
-	return CURLE_OK;
-}
-
 void
-curl_global_cleanup(void)
+http_shutdown(void)
 {
 	if (loaded && real_global_cleanup != NULL) {
 		real_global_cleanup();

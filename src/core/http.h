@@ -50,6 +50,10 @@ struct http_curl {
  * and sentence without trying again. */
 const struct http_curl *http_curl(const char **err);
 
+/* Tears libcurl's global state down if it was loaded (at the end of a
+ * long-running command); http_curl() then fails. */
+void	 http_shutdown(void);
+
 /*
  * Transfers on the caller's libevent loop: a multi handle whose sockets
  * and timer are libevent events (CURLMOPT_SOCKETFUNCTION, TIMERFUNCTION),

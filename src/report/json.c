@@ -205,7 +205,17 @@ json_escape(struct buf *b, const char *str, size_t n)
 	(void)buf_putc(b, '"');
 	while (i < n) {
 		unsigned char c = s[i];
+		size_t run = i;
 
+		/* Most text is plain printable ASCII: copy it in one go. */
+		while (run < n && s[run] >= 0x20 && s[run] < 0x7f &&
+		    s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			(void)buf_append(b, s + i, run - i);
+			i = run;
+			continue;
+		}
 		switch (c) {
 		case '"':  (void)buf_puts(b, "\\\""); i++; continue;
 		case '\\': (void)buf_puts(b, "\\\\"); i++; continue;
