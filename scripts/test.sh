@@ -60,7 +60,7 @@ suite "SPF conformance (RFC 7208, RFC 4408)" sh tests/spf/run.sh "$B/mxdoc"
 suite "SPF conformance through spf --batch (answer cache)" sh tests/spf/run-batch.sh "$B/mxdoc"
 suite "auth audit against unbound and HTTPS" sh tests/auth/run.sh "$B/mxdoc"
 suite "DKIM interop with dkimpy" sh tests/dkim/run.sh "$B/mxdoc"
-suite "monitor against rbldnsd" sh tests/monitor/run.sh "$B/mxdoc"
+suite "monitor against rbldnsd (as root: a full tmpfs, a held lock)" sh tests/monitor/run.sh "$B/mxdoc"
 suite "logs of a real Postfix sending to the lab" sh tests/logs/run.sh
 suite "logs --html rendered in headless Chromium" sh tests/logs/html.sh
 suite "logs --follow across rotation" sh tests/logs/follow.sh
