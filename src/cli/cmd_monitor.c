@@ -40,6 +40,7 @@ extern const struct cmd_entry cmd_monitor_entry;
 #define CONF_FILE_MAX	(1 << 20)
 #define TARGETS_MAX	1000
 #define PENDING_MAX	64	/* rounds held while the history is down */
+#define ONCE_WAIT_US	(30 * 1000000LL) /* --once: how long a lock is waited out */
 #define DEFAULT_DB	"/var/lib/mxdoc/monitor.db"
 
 enum {
@@ -502,7 +503,7 @@ wait_ms(struct mon *m, int64_t ms)
 static int
 monitor(struct mon *m, bool once)
 {
-	int listed = 0, tries = 0;
+	int listed = 0;
 
 	for (;;) {
 		int64_t start = mtime_mono_us(), next, now;
@@ -533,7 +534,10 @@ monitor(struct mon *m, bool once)
 		if (once) {
 			/* cron waits a little for a locked database, then
 			 * says the round is lost. */
-			while (m->npending > 0 && tries++ < 5 && !m->stop) {
+			int64_t give_up = mtime_mono_us() + ONCE_WAIT_US;
+
+			while (m->npending > 0 && !m->stop &&
+			    mtime_mono_us() < give_up) {
 				wait_ms(m, m->mc->retry_ms);
 				flush_pending(m);
 			}

@@ -48,6 +48,8 @@ static const char schema[] =
 "  detail TEXT);\n"
 "CREATE INDEX IF NOT EXISTS events_by_target ON events(target, at_us);\n";
 
+#define HISTORY_BUSY_MS	250
+
 struct mon_history *
 mon_history_open(const char *path, bool create, char *err, size_t errlen)
 {
@@ -56,7 +58,10 @@ mon_history_open(const char *path, bool create, char *err, size_t errlen)
 	struct store *s;
 	bool have = false;
 
-	if ((s = store_open(path, create, 5000, err, errlen)) == NULL)
+	/* A short busy wait: the writes run on the event loop, so a lock held
+	 * elsewhere must not stall /metrics or SIGTERM; a round that cannot
+	 * be written is held and retried (retry=) instead. */
+	if ((s = store_open(path, create, HISTORY_BUSY_MS, err, errlen)) == NULL)
 		return NULL;
 	h = xcalloc(1, sizeof(*h));
 	h->s = s;
