@@ -17,6 +17,7 @@
 
 #include "bl/check.h"
 #include "core/mem.h"
+#include "dns/bulk.h"
 #include "core/mtime.h"
 
 #define DEFAULT_INFLIGHT	1024	/* matches the resolver's outgoing-range */
@@ -146,6 +147,26 @@ job_query(const struct check *c, const struct job *j, char q[BL_QNAME_MAX],
 
 static void handle(struct job *j, const struct dns_answer *ans);
 static void on_answer(void *arg, const struct dns_answer *ans);
+static void on_bulk(void *arg, const struct dns_answer *ans, bool settled);
+
+/* Asks j's question through the resolver; answers it here as an error
+ * when that cannot start (the callback never comes then). Returns whether
+ * it is in flight. */
+static bool
+ask_resolver(struct check *c, struct job *j, const char *q, uint16_t type)
+{
+	struct dns_answer a;
+
+	if (q != NULL && dns_query(c->p->dns, q, type, on_answer, j) != NULL)
+		return true;
+	memset(&a, 0, sizeof(a));
+	a.status = DNS_ERROR;
+	a.rcode = -1;
+	a.error = "the query could not be started";
+	handle(j, &a);
+	free(j);
+	return false;
+}
 
 /* The next result whose zone lookup has not gone out, or -1. */
 static int
@@ -188,20 +209,20 @@ pump(struct check *c)
 		}
 		j->start_us = mtime_mono_us();
 		c->r->queries++;
-		if (job_query(c, j, q, &type) < 0 ||
-		    dns_query(c->p->dns, q, type, on_answer, j) == NULL) {
-			struct dns_answer a;
-
-			/* Never called back: answer it here as an error. */
-			memset(&a, 0, sizeof(a));
-			a.status = DNS_ERROR;
-			a.rcode = -1;
-			a.error = "the query could not be started";
-			handle(j, &a);
-			free(j);
+		if (job_query(c, j, q, &type) < 0) {
+			(void)ask_resolver(c, j, NULL, 0);
 			continue;
 		}
-		c->inflight++;
+		/* A name the stub client refuses goes to the resolver, which
+		 * gives its own answer to it. */
+		if (c->p->bulk != NULL && j->kind != J_ADDR_A &&
+		    j->kind != J_ADDR_AAAA &&
+		    dns_bulk_query(c->p->bulk, q, type, on_bulk, j) == 0) {
+			c->inflight++;
+			continue;
+		}
+		if (ask_resolver(c, j, q, type))
+			c->inflight++;
 	}
 	if (c->inflight == 0 && c->qlen == 0 &&
 	    c->next_result >= c->r->nresults)
@@ -218,6 +239,29 @@ on_answer(void *arg, const struct dns_answer *ans)
 	handle(j, ans);
 	free(j);
 	pump(c);
+}
+
+/* The stub client's answer. One it could not settle is asked again
+ * through the resolver (TCP after TC, its own retries after SERVFAIL, the
+ * same reading of REFUSED), so both paths give the same result. */
+static void
+on_bulk(void *arg, const struct dns_answer *ans, bool settled)
+{
+	struct job *j = arg;
+	struct check *c = j->c;
+	char q[BL_QNAME_MAX];
+	uint16_t type = 0;
+
+	if (settled) {
+		on_answer(arg, ans);
+		return;
+	}
+	c->r->queries++;
+	if (!ask_resolver(c, j, job_query(c, j, q, &type) == 0 ? q : NULL,
+	    type)) {
+		c->inflight--;
+		pump(c);
+	}
 }
 
 /* A new item for t: borrowed when via is NULL (an input's own target),
@@ -643,6 +687,8 @@ bl_check(struct event_base *base, const struct bl_params *p,
 	c.r = r;
 	c.max_inflight = p->max_inflight > 0 ? p->max_inflight :
 	    DEFAULT_INFLIGHT;
+	if (p->bulk != NULL && c.max_inflight > dns_bulk_window(p->bulk))
+		c.max_inflight = dns_bulk_window(p->bulk);
 	c.max_results = p->max_results > 0 && p->max_results < BL_RESULTS_MAX ?
 	    p->max_results : BL_RESULTS_MAX;
 	c.canary_ip = xmalloc((size_t)(p->nzones + 1) * sizeof(int));

@@ -26,6 +26,7 @@
 #include "dns/resolver.h"
 
 struct event_base;
+struct dns_bulk;
 
 /* The most (address or name, zone) results one run keeps: 48 MB of them,
  * a bound the caller can lower. */
@@ -169,6 +170,12 @@ bl_result_txt(const struct bl_run *r, const struct bl_result *res)
 
 struct bl_params {
 	struct dns			 *dns;
+	/* When set, the zone lookups, their TXT and the canaries go through
+	 * this stub client (dns/bulk.h); what it cannot settle (truncated,
+	 * SERVFAIL, REFUSED...) is asked again through dns, so the results
+	 * are the same. Host names' A/AAAA always go through dns. In flight
+	 * at most its window. */
+	struct dns_bulk			 *bulk;
 	const struct bl_zone *const	 *zones;
 	int				  nzones;
 	int				  max_inflight;	/* 0: 1024 */

@@ -242,5 +242,83 @@ expect_jq "$tmp/zones.json" '[.zones[] | select(.enabled)] | length >= 200' "tru
 expect_jq "$tmp/zones.json" '[.zones[] | select(.enabled and (.zone | test("sorbs|njabl|ahbl")))] | length' "0" "dead zones disabled"
 expect_jq "$tmp/zones.json" '[.zones[] | select(.zone == "zen.spamhaus.org") | .refuses_public_resolvers] | join(",")' "true" "Spamhaus refuses public resolvers"
 
+# 7. The stub client of bulk runs (--bulk, src/dns/bulk.c) and libunbound
+# (--no-bulk) give the same document and exit status; only the times, the
+# start and the number of queries sent may differ.
+mask='del(.started_at, .duration_ms, .queries) | .results |= map(del(.duration_ms)) | .listings |= map(del(.duration_ms))'
+# same NAME RESOLVER... -- ARGS...: one run each way, compared.
+same() {
+	name=$1
+	shift
+	res=""
+	while [ "$1" != "--" ]; do
+		res="$res --resolver $1"
+		shift
+	done
+	shift
+	# shellcheck disable=SC2086
+	"$MXDOC" blocklist $res --zones "$here/zones.csv" --json --no-bulk "$@" \
+		>"$tmp/$name.ub.json" 2>"$tmp/$name.ub.err"
+	rc_ub=$?
+	# shellcheck disable=SC2086
+	"$MXDOC" blocklist $res --zones "$here/zones.csv" --json --bulk "$@" \
+		>"$tmp/$name.bulk.json" 2>"$tmp/$name.bulk.err"
+	rc_bulk=$?
+	expect_rc "$rc_bulk" "$rc_ub" "$name: --bulk exit status against --no-bulk ($(head -c 200 "$tmp/$name.bulk.err"))"
+	jq -S "$mask" "$tmp/$name.ub.json" >"$tmp/$name.ub.masked" 2>/dev/null
+	jq -S "$mask" "$tmp/$name.bulk.json" >"$tmp/$name.bulk.masked" 2>/dev/null
+	if [ -s "$tmp/$name.ub.masked" ] &&
+	    cmp -s "$tmp/$name.ub.masked" "$tmp/$name.bulk.masked"; then
+		ok
+	else
+		ko "$name: --bulk and --no-bulk documents differ:"
+		diff "$tmp/$name.ub.masked" "$tmp/$name.bulk.masked" | head -20
+	fi
+}
+# Listed (with TXT and codes), clean, refused querier (127.255.255.254),
+# a zone listing everything and one without its test entry (canaries),
+# answers outside 127/8, IPv6 and domain zones, a host name, and a zone
+# the server refuses (REFUSED: asked again through libunbound).
+same mixed "127.0.0.1@$port" -- --timeout 2 192.0.2.1 192.0.2.2 192.0.2.3 \
+	2001:db8::1 2001:db8::2 mail.hosts.test bad.example good.example \
+	phish.example
+expect_jq "$tmp/mixed.bulk.json" '[.results[] | select(.zone == "blocked.test") | .status] | unique | join(",")' \
+	"unchecked" "--bulk: refused querier code"
+expect_jq "$tmp/mixed.bulk.json" '[.results[] | select(.zone == "dead.test") | .dns_status] | unique | join(",")' \
+	"refused" "--bulk: a REFUSED rcode, asked again through libunbound"
+expect_jq "$tmp/mixed.bulk.json" '[.canaries[] | select(.zone == "all.test") | .status] | join(",")' \
+	"lists_everything" "--bulk: canary of a zone listing everything"
+expect_jq "$tmp/mixed.bulk.json" '[.results[] | select(.target == "192.0.2.1" and .zone == "good.test") | .txt] | join(",")' \
+	"Listed on good.test: spam source, see https://good.test/192.0.2.1" "--bulk: TXT reason"
+# A server that never answers: every zone times out (error), both ways.
+same silent "127.0.0.1@$silent" -- --timeout 1 --only dead.test,good.test,v6.test,dom.test \
+	192.0.2.1 2001:db8::1 bad.example
+expect_jq "$tmp/silent.bulk.json" '[.results[].dns_status] | unique | join(",")' "timeout" "--bulk: silent server times out"
+# The silent server first: the retry goes to the next server, which answers.
+same retry "127.0.0.1@$silent" "127.0.0.1@$port" -- --timeout 2 --only good.test,clean.test \
+	192.0.2.1 192.0.2.2
+expect_jq "$tmp/retry.bulk.json" '.counts | "\(.listed) \(.clean) \(.error)"' "1 3 0" "--bulk: retried on the next server"
+# A run large enough for the stub client by default (250 x 10 lookups):
+# the same document as libunbound's.
+ips=$(python3 -c 'print(" ".join("192.0.2.%d" % i for i in range(1, 251)))')
+# shellcheck disable=SC2086
+"$MXDOC" blocklist --resolver "127.0.0.1@$port" --zones "$here/zones.csv" --json \
+	--timeout 2 $ips >"$tmp/big.auto.json" 2>/dev/null
+rc_auto=$?
+# shellcheck disable=SC2086
+"$MXDOC" blocklist --resolver "127.0.0.1@$port" --zones "$here/zones.csv" --json \
+	--timeout 2 --no-bulk --concurrency 256 $ips >"$tmp/big.ub.json" 2>/dev/null
+expect_rc $rc_auto $? "a large run: exit status by default and with --no-bulk"
+jq -S "$mask" "$tmp/big.auto.json" >"$tmp/big.auto.masked" 2>/dev/null
+jq -S "$mask" "$tmp/big.ub.json" >"$tmp/big.ub.masked" 2>/dev/null
+if [ -s "$tmp/big.ub.masked" ] && cmp -s "$tmp/big.auto.masked" "$tmp/big.ub.masked"; then ok; else
+	ko "a large run: the default (stub client) and --no-bulk documents differ"
+	diff "$tmp/big.ub.masked" "$tmp/big.auto.masked" | head -20
+fi
+expect_jq "$tmp/big.auto.json" '.counts.listed' "2" "a large run: listings"
+"$MXDOC" blocklist --bulk --trust-anchor /dev/null --resolver "127.0.0.1@$port" \
+	--zones "$here/zones.csv" 192.0.2.1 >/dev/null 2>&1
+expect_rc $? 2 "--bulk with --trust-anchor"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
