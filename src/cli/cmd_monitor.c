@@ -1,15 +1,19 @@
 /*
- * cmd_monitor.c - `mxdoc monitor CONFIG`: checks targets against the
- * blocklists every interval, keeps every result in a SQLite history, sends
- * an alert on each change (listed, delisted, turned unchecked) and serves
- * Prometheus metrics; `mxdoc monitor --history TARGET` reads the history
- * back as a timeline (doc/monitor.md).
+ * cmd_monitor.c - `mxdoc monitor CONFIG`: checks targets every interval
+ * (against the blocklists, with the auth audit, with diagnose: each
+ * target's `checks =`), keeps every result in a SQLite history, sends an
+ * alert on each change (listed, delisted, turned unchecked; an auth
+ * section or a diagnose verdict turned worse, better or changed) and
+ * serves Prometheus metrics; `mxdoc monitor --history TARGET` reads the
+ * history back as a timeline (doc/monitor.md).
  *
- * One round: bl_check() on a fresh resolver (so a listing is seen as soon
- * as the resolver's own cache lets it), the observations written in one
- * transaction, then the alerts. A round the history cannot take (a locked
- * database, a full disk) waits in memory and is retried; its alerts go out
- * only once it is committed.
+ * One round, on a fresh resolver (so a change is seen as soon as the
+ * resolver's own cache lets it): bl_check() of the blocklist targets,
+ * then the audits of the auth targets at once (monitor_checks.c), then a
+ * diagnose of each diagnose target, one after the other; the observations
+ * written in one transaction, then the alerts. A round the history cannot
+ * take (a locked database, a full disk) waits in memory and is retried;
+ * its alerts go out only once it is committed.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,15 +29,18 @@
 #include "bl/target.h"
 #include "classify/finding.h"
 #include "cli/cli.h"
-#include "core/file.h"
-#include "core/http.h"
 #include "cli/monitor_int.h"
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/file.h"
+#include "core/http.h"
 #include "core/mem.h"
 #include "core/mtime.h"
+#include "diag/target.h"
+#include "dns/resolver.h"
 #include "report/json.h"
 #include "report/text.h"
+#include "tls/tls.h"
 
 extern const struct cmd_entry cmd_monitor_entry;
 
@@ -42,6 +49,13 @@ extern const struct cmd_entry cmd_monitor_entry;
 #define PENDING_MAX	64	/* rounds held while the history is down */
 #define ONCE_WAIT_US	(30 * 1000000LL) /* --once: how long a lock is waited out */
 #define DEFAULT_DB	"/var/lib/mxdoc/monitor.db"
+#define AUTH_JOBS	16	/* audits at once */
+
+enum {
+	CHECK_BLOCKLIST	= 1 << 0,
+	CHECK_AUTH	= 1 << 1,
+	CHECK_DIAGNOSE	= 1 << 2,
+};
 
 enum {
 	OPT_DB = OPT_FIRST_LOCAL, OPT_ONCE, OPT_METRICS, OPT_HISTORY,
@@ -53,21 +67,28 @@ static const char help[] =
 "  --db FILE              the history database (default: the config's db,\n"
 "                         else " DEFAULT_DB ")\n"
 "  --once                 run one round and exit (for cron): exit 1 when a\n"
-"                         target is listed\n"
+"                         target is listed, or an auth section or a\n"
+"                         diagnose verdict is at severity error\n"
 "  --metrics ADDR:PORT    serve Prometheus metrics on http://ADDR:PORT/metrics\n"
-"  --history TARGET       show when each listing of TARGET began and ended\n"
+"  --history TARGET       show when each listing of TARGET began and ended,\n"
+"                         its auth and diagnose states and every change\n"
 "                         (no CONFIG needed; --json for the document)\n"
 "  --check-config         read CONFIG, report the first error, and exit\n"
 "\n"
 "CONFIG is `key = value` text with [sections]: [monitor] (interval, db,\n"
-"resolver, zones, only, skip, keep_days, retry, metrics), [alert]\n"
-"(alert_command, command_timeout, webhook, webhook_timeout) and one\n"
-"[target ADDRESS-OR-NAME] per target (checks = blocklist). See\n"
-"doc/monitor.conf.example. SIGTERM or SIGINT stop it cleanly.\n";
+"resolver, timeout, zones, only, skip, keep_days, retry, metrics,\n"
+"ca_file), [alert] (alert_command, command_timeout, webhook,\n"
+"webhook_timeout) and one [target ADDRESS-OR-NAME] per target (checks =\n"
+"blocklist, auth, diagnose; port = the SMTP port diagnose probes, 25 by\n"
+"default). See doc/monitor.conf.example. SIGTERM or SIGINT stop it\n"
+"cleanly.\n";
 
 struct mon_target {
 	char			*text;
 	struct bl_target	 target;
+	unsigned		 checks;	/* CHECK_* */
+	int			 port;		/* diagnose's; 0: 25 */
+	char			*diag;		/* diagnose's target, or NULL */
 };
 
 struct mon_conf {
@@ -80,6 +101,7 @@ struct mon_conf {
 	const char		*resolvers[CLI_MAX_RESOLVERS + 1];
 	int			 nresolvers;
 	const char		*zones_file, *only, *skip, *metrics;
+	const char		*ca_file;	/* diagnose's and MTA-STS's CAs */
 	struct mon_alert_conf	 alert;
 	struct mon_target	*targets;
 	int			 ntargets;
@@ -103,14 +125,16 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 {
 	static const char *const monitor_keys[] = { "interval", "db",
 	    "resolver", "timeout", "zones", "only", "skip", "keep_days",
-	    "retry", "metrics", NULL };
+	    "retry", "metrics", "ca_file", NULL };
 	static const char *const alert_keys[] = { "alert_command",
 	    "command_timeout", "webhook", "webhook_timeout", NULL };
-	static const char *const target_keys[] = { "checks", NULL };
+	static const char *const target_keys[] = { "checks", "port", NULL };
 	char why[300], *text;
 	size_t len = 0;
 	struct conf *c;
-	int i;
+	unsigned *checks = NULL;
+	int *checks_line = NULL, *ports = NULL, *port_line = NULL;
+	int i, rc = -1;
 
 	memset(mc, 0, sizeof(*mc));
 	mc->interval_ms = 300000;
@@ -131,6 +155,10 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 		return -1;
 	}
 	mc->conf = c;
+	checks = xcalloc((size_t)c->nsections + 1, sizeof(*checks));
+	checks_line = xcalloc((size_t)c->nsections + 1, sizeof(*checks_line));
+	ports = xcalloc((size_t)c->nsections + 1, sizeof(*ports));
+	port_line = xcalloc((size_t)c->nsections + 1, sizeof(*port_line));
 	for (i = 0; i < c->nentries; i++) {
 		const struct conf_entry *e = &c->entries[i];
 		const struct conf_section *s = &c->sections[e->section];
@@ -149,12 +177,12 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 			    "", s->name[0] ? s->name : "the top section (keys "
 			    "belong to [monitor], [alert] or [target ...])",
 			    s->name[0] ? "]" : "");
-			return -1;
+			goto fail;
 		}
 #define BAD(...) do {							\
 	snprintf(why, sizeof(why), __VA_ARGS__);			\
 	snprintf(err, errlen, "%s: line %d: %s", path, e->line, why);	\
-	return -1;							\
+	goto fail;							\
 } while (0)
 		if (strcmp(e->key, "interval") == 0) {
 			if (conf_seconds(e->value, 1000, 7 * 86400000L, &v) < 0)
@@ -185,6 +213,11 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 				mc->alert.command_timeout_ms = v;
 			else
 				mc->alert.webhook_timeout_ms = v;
+		} else if (strcmp(e->key, "port") == 0) {
+			if (conf_long(e->value, 1, 65535, &v) < 0)
+				BAD("port is 1 to 65535: '%s'", e->value);
+			ports[e->section] = (int)v;
+			port_line[e->section] = e->line;
 		} else if (e->value[0] == '\0')
 			BAD("%s needs a value", e->key);
 		else if (strcmp(e->key, "db") == 0)
@@ -201,6 +234,8 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 			mc->skip = e->value;
 		else if (strcmp(e->key, "metrics") == 0)
 			mc->metrics = e->value;
+		else if (strcmp(e->key, "ca_file") == 0)
+			mc->ca_file = e->value;
 		else if (strcmp(e->key, "alert_command") == 0)
 			mc->alert.command = e->value;
 		else if (strcmp(e->key, "webhook") == 0) {
@@ -211,33 +246,45 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 			mc->alert.webhook = e->value;
 		} else if (strcmp(e->key, "checks") == 0) {
 			char *copy = xstrdup(e->value), *p = copy, *name;
+			unsigned set = 0;
 
-			while ((name = strsep(&p, ", ")) != NULL) {
-				if (*name == '\0' ||
-				    strcmp(name, "blocklist") == 0)
+			while ((name = strsep(&p, ", \t")) != NULL) {
+				if (*name == '\0')
 					continue;
-				snprintf(why, sizeof(why), "check '%s' is not "
-				    "available (blocklist is; auth and "
-				    "diagnose are planned)", name);
-				free(copy);
-				snprintf(err, errlen, "%s: line %d: %s", path,
-				    e->line, why);
-				return -1;
+				if (strcmp(name, "blocklist") == 0)
+					set |= CHECK_BLOCKLIST;
+				else if (strcmp(name, "auth") == 0)
+					set |= CHECK_AUTH;
+				else if (strcmp(name, "diagnose") == 0)
+					set |= CHECK_DIAGNOSE;
+				else {
+					snprintf(why, sizeof(why), "unknown "
+					    "check '%s' (blocklist, auth, "
+					    "diagnose)", name);
+					free(copy);
+					snprintf(err, errlen, "%s: line %d: %s",
+					    path, e->line, why);
+					goto fail;
+				}
 			}
 			free(copy);
+			checks[e->section] = set;
+			checks_line[e->section] = e->line;
 		}
 #undef BAD
 	}
 	for (i = 0; i < c->nsections; i++) {
 		const struct conf_section *s = &c->sections[i];
 		const char *why2;
+		struct mon_target *t;
+		int line;
 
 		if (i == 0 || strcmp(s->name, "monitor") == 0 ||
 		    strcmp(s->name, "alert") == 0) {
 			if (s->arg != NULL) {
 				snprintf(err, errlen, "%s: line %d: [%s] takes "
 				    "no argument", path, s->line, s->name);
-				return -1;
+				goto fail;
 			}
 			continue;
 		}
@@ -245,41 +292,87 @@ load_conf(const char *path, struct mon_conf *mc, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: line %d: unknown section "
 			    "[%s] (monitor, alert, target)", path, s->line,
 			    s->name);
-			return -1;
+			goto fail;
 		}
 		if (s->arg == NULL) {
 			snprintf(err, errlen, "%s: line %d: [target] needs the "
 			    "address or name: [target 192.0.2.1]", path,
 			    s->line);
-			return -1;
+			goto fail;
 		}
 		if (mc->ntargets == TARGETS_MAX) {
 			snprintf(err, errlen, "%s: line %d: at most %d targets",
 			    path, s->line, TARGETS_MAX);
-			return -1;
+			goto fail;
 		}
 		mc->targets = xrealloc(mc->targets, (size_t)(mc->ntargets +
 		    1) * sizeof(*mc->targets));
-		mc->targets[mc->ntargets].text = s->arg;
-		if (bl_target_parse(s->arg, &mc->targets[mc->ntargets].target,
-		    &why2) < 0) {
+		t = &mc->targets[mc->ntargets];
+		memset(t, 0, sizeof(*t));
+		t->text = s->arg;
+		if (bl_target_parse(s->arg, &t->target, &why2) < 0) {
 			snprintf(err, errlen, "%s: line %d: %s: '%s'", path,
 			    s->line, why2, s->arg);
-			return -1;
+			goto fail;
 		}
 		mc->ntargets++;
+		t->checks = checks[i] != 0 ? checks[i] : CHECK_BLOCKLIST;
+		t->port = ports[i];
+		line = checks_line[i] ? checks_line[i] : s->line;
+		if ((t->checks & CHECK_AUTH) && (t->target.kind != BL_T_NAME ||
+		    target_check_domain(t->target.text, &why2) < 0)) {
+			snprintf(err, errlen, "%s: line %d: the auth audit "
+			    "needs a domain name, not '%s'", path, line,
+			    s->arg);
+			goto fail;
+		}
+		if (t->port != 0 && !(t->checks & CHECK_DIAGNOSE)) {
+			snprintf(err, errlen, "%s: line %d: port is the SMTP "
+			    "port diagnose probes: it needs checks = diagnose",
+			    path, port_line[i]);
+			goto fail;
+		}
+		if (t->checks & CHECK_DIAGNOSE) {
+			struct target dt;
+
+			/* An address is probed as a host; a name as a mail
+			 * domain (its MX, else its own A/AAAA: RFC 5321
+			 * 5.1); on port 25 unless port says otherwise. */
+			if (t->target.kind == BL_T_NAME)
+				t->diag = xstrdup(t->target.text);
+			else
+				t->diag = xasprintf(t->target.kind ==
+				    BL_T_IPV6 ? "[IPv6:%s]" : "[%s]",
+				    t->target.text);
+			if (target_parse(t->diag, &dt, &why2) < 0) {
+				snprintf(err, errlen, "%s: line %d: diagnose "
+				    "cannot take '%s': %s", path, line, s->arg,
+				    why2);
+				goto fail;
+			}
+		}
 	}
 	if (mc->ntargets == 0) {
 		snprintf(err, errlen, "%s: no [target ...] section: nothing to "
 		    "watch", path);
-		return -1;
+		goto fail;
 	}
-	return 0;
+	rc = 0;
+fail:
+	free(checks);
+	free(checks_line);
+	free(ports);
+	free(port_line);
+	return rc;
 }
 
 static void
 conf_release(struct mon_conf *mc)
 {
+	int i;
+
+	for (i = 0; i < mc->ntargets; i++)
+		free(mc->targets[i].diag);
 	free(mc->targets);
 	conf_free(mc->conf);
 	memset(mc, 0, sizeof(*mc));
@@ -296,6 +389,9 @@ struct mon {
 	int			  nzones;
 	struct mon_history	*hist;
 	struct mon_metrics	*metrics;
+	struct tls_ctx		*tls;		/* diagnose's, or NULL */
+	char			 helo[256];
+	unsigned		 checks;	/* of every target */
 	struct mon_round	*pending[PENDING_MAX];
 	int			  npending;
 	int			  history_failures, alert_failures;
@@ -303,15 +399,16 @@ struct mon {
 	int			  last_signal;
 };
 
-static struct mon_round *
-round_from_run(const struct mon *m, const struct bl_run *run)
+static void
+round_from_run(const struct mon *m, const struct bl_run *run,
+    struct mon_round *r)
 {
-	struct mon_round *r = xcalloc(1, sizeof(*r));
 	int i, c;
 
-	r->at_us = run->started_wall_us;
-	r->duration_ms = run->duration_ms;
-	r->obs = xcalloc((size_t)run->nresults + 1, sizeof(*r->obs));
+	r->obs = xrealloc(r->obs, (size_t)(r->nobs + run->nresults + 1) *
+	    sizeof(*r->obs));
+	memset(r->obs + r->nobs, 0, (size_t)(run->nresults + 1) *
+	    sizeof(*r->obs));
 	for (i = 0; i < run->nresults; i++) {
 		const struct bl_result *res = &run->results[i];
 		const struct bl_item *it = &run->items[res->item];
@@ -320,6 +417,7 @@ round_from_run(const struct mon *m, const struct bl_run *run)
 
 		o->target = xstrdup(run->inputs[it->input].text);
 		o->check = "blocklist";
+		o->severity = -1;
 		o->subject = xstrdup(z->name);
 		o->query = xstrdup(it->target->text);
 		o->status = bl_status_name(res->status);
@@ -345,7 +443,6 @@ round_from_run(const struct mon *m, const struct bl_run *run)
 			r->errors++;
 		}
 	}
-	return r;
 }
 
 static struct mon_round *
@@ -358,7 +455,8 @@ run_round(struct mon *m)
 	const char **inputs;
 	struct bl_target *targets;
 	char *derr = NULL;
-	int i;
+	int64_t start = mtime_mono_us();
+	int i, n;
 
 	memset(&bp, 0, sizeof(bp));
 	memset(&dp, 0, sizeof(dp));
@@ -372,18 +470,59 @@ run_round(struct mon *m)
 		free(derr);
 		return NULL;
 	}
+	r = xcalloc(1, sizeof(*r));
+	r->at_us = mtime_wall_us();
 	bp.zones = m->zones;
 	bp.nzones = m->nzones;
 	bp.family = m->g->family;
 	inputs = xcalloc((size_t)m->mc->ntargets, sizeof(*inputs));
 	targets = xcalloc((size_t)m->mc->ntargets, sizeof(*targets));
-	for (i = 0; i < m->mc->ntargets; i++) {
-		inputs[i] = m->mc->targets[i].text;
-		targets[i] = m->mc->targets[i].target;
+	for (i = n = 0; i < m->mc->ntargets; i++)
+		if (m->mc->targets[i].checks & CHECK_BLOCKLIST) {
+			inputs[n] = m->mc->targets[i].text;
+			targets[n++] = m->mc->targets[i].target;
+		}
+	if (n > 0) {
+		run = bl_check(m->base, &bp, inputs, targets, n);
+		round_from_run(m, run, r);
+		bl_run_free(run);
 	}
-	run = bl_check(m->base, &bp, inputs, targets, m->mc->ntargets);
-	r = round_from_run(m, run);
-	bl_run_free(run);
+	if (m->checks & CHECK_AUTH) {
+		struct mon_auth_params ap;
+		const char **domains = xcalloc((size_t)m->mc->ntargets,
+		    sizeof(*domains));
+
+		memset(&ap, 0, sizeof(ap));
+		ap.dns = bp.dns;
+		ap.timeout_ms = dp.timeout_ms;
+		ap.jobs = AUTH_JOBS;
+		ap.ca_file = m->mc->ca_file;
+		for (i = n = 0; i < m->mc->ntargets; i++)
+			if (m->mc->targets[i].checks & CHECK_AUTH) {
+				inputs[n] = m->mc->targets[i].text;
+				domains[n++] = m->mc->targets[i].target.text;
+			}
+		mon_auth_round(m->base, &ap, inputs, domains, n, r);
+		free(domains);
+	}
+	if (m->checks & CHECK_DIAGNOSE) {
+		struct mon_diag_params gp;
+
+		memset(&gp, 0, sizeof(gp));
+		gp.dns = bp.dns;
+		gp.tls = m->tls;
+		gp.helo = m->helo;
+		gp.family = m->g->family;
+		gp.timeout_ms = dp.timeout_ms;
+		/* One after the other: each bounded by its own total. */
+		for (i = 0; i < m->mc->ntargets; i++)
+			if (m->mc->targets[i].checks & CHECK_DIAGNOSE)
+				(void)mon_diag_one(m->base, &gp,
+				    m->mc->targets[i].text,
+				    m->mc->targets[i].diag,
+				    m->mc->targets[i].port, r);
+	}
+	r->duration_ms = mtime_ms(start, mtime_mono_us());
 	dns_free(bp.dns);
 	free(inputs);
 	free(targets);
@@ -405,6 +544,20 @@ report_event(const struct mon *m, const struct mon_round *r,
 	if (m->g->quiet)
 		return;
 	mtime_rfc3339(r->at_us, t);
+	if (o->severity >= 0) {
+		printf("%s  %s%-9s%s %s %s%s%s: %s%s%s (%s)\n", t,
+		    tc(strcmp(e->kind, "worse") == 0 ? TC_RED :
+		    strcmp(e->kind, "better") == 0 ? TC_GREEN : TC_YELLOW),
+		    e->kind, tc(TC_RESET), o->target, strcmp(o->check, "auth")
+		    == 0 ? "" : "diagnose ", strcmp(o->check, "auth") == 0 ?
+		    mon_section_title(o->subject) : "verdict", "",
+		    e->previous ? e->previous : "", e->previous ? " -> " : "",
+		    o->status, o->cause ? o->cause : "");
+		if (o->detail != NULL && o->detail[0])
+			printf("%*s%s\n", 26, "", o->detail);
+		fflush(stdout);
+		return;
+	}
 	printf("%s  %s%-9s%s %s on %s%s%s%s%s\n", t, tc(strcmp(e->kind,
 	    "listed") == 0 ? TC_RED : strcmp(e->kind, "delisted") == 0 ?
 	    TC_GREEN : TC_YELLOW), e->kind, tc(TC_RESET), o->target,
@@ -514,12 +667,13 @@ monitor(struct mon *m, bool once)
 		r = run_round(m);
 		if (r == NULL)
 			return EXIT_INTERNAL;
-		listed = r->listed;
+		listed = r->listed + r->failing;
 		mon_metrics_round(m->metrics, r);
 		if (!m->g->json && m->g->verbose)
 			fprintf(stderr, "mxdoc monitor: round: %d checks, %d "
-			    "listed, %d unchecked or failed, %.0f ms\n",
-			    r->nobs, r->listed, r->errors, r->duration_ms);
+			    "listed, %d failing, %d unchecked or failed, %.0f "
+			    "ms\n", r->nobs, r->listed, r->failing, r->errors,
+			    r->duration_ms);
 		if (m->npending == PENDING_MAX) {
 			fprintf(stderr, "mxdoc monitor: history: %d rounds "
 			    "held; the oldest is dropped unwritten\n",
@@ -592,13 +746,53 @@ fmt_duration(int64_t us, char *out, size_t n)
 		    (long long)(s % 86400 / 3600));
 }
 
+static int
+sev_of(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	if (strcmp(name, "error") == 0)
+		return SEV_ERROR;
+	if (strcmp(name, "warning") == 0)
+		return SEV_WARNING;
+	if (strcmp(name, "info") == 0)
+		return SEV_INFO;
+	return SEV_OK;
+}
+
+/* What a check's last state says, for the verdict's evidence. */
+static void
+check_evidence(struct finding *v, const struct mon_tl_check *c)
+{
+	if (strcmp(c->check, "auth") == 0)
+		finding_evidence(v, "auth %s: %s%s%s", mon_section_title(
+		    c->subject), c->status, c->detail ? ": " : "", c->detail ?
+		    c->detail : "");
+	else
+		finding_evidence(v, "diagnose %s: %s%s%s", c->query, c->status,
+		    c->detail ? ": " : "", c->detail ? c->detail : "");
+}
+
 static void
 history_verdict(const struct mon_timeline *tl, struct finding *v)
 {
+	const struct mon_tl_check *worst = NULL;
 	int i, open = 0;
 
 	for (i = 0; i < tl->nperiods; i++)
 		open += tl->periods[i].end_us == 0;
+	/* The worst auth section or diagnose verdict now (a diagnose's
+	 * per-address rows speak through its verdict). */
+	for (i = 0; i < tl->nchecks; i++) {
+		const struct mon_tl_check *c = &tl->checks[i];
+
+		if (strcmp(c->check, "diagnose") == 0 &&
+		    strcmp(c->subject, "verdict") != 0)
+			continue;
+		if (sev_of(c->severity) >= SEV_WARNING && (worst == NULL ||
+		    sev_of(c->severity) > sev_of(worst->severity)))
+			worst = c;
+	}
 	if (tl->rounds == 0 && tl->nevents == 0)
 		finding_init(v, "ok", SEV_INFO, "%s: no check in the history",
 		    tl->target);
@@ -617,10 +811,35 @@ history_verdict(const struct mon_timeline *tl, struct finding *v)
 			finding_evidence(v, "%s on %s since %s: %s", p->query,
 			    p->subject, t, p->detail ? p->detail : "");
 		}
-	} else
+		if (worst != NULL && v->nevidence < FINDING_MAX_EVIDENCE)
+			check_evidence(v, worst);
+	} else if (worst != NULL) {
+		const char *id = worst->cause != NULL &&
+		    cause_get(worst->cause) != NULL ? worst->cause : "ok";
+
+		finding_init(v, id, (enum severity)sev_of(worst->severity),
+		    "%s: %s %s: %s now", tl->target, worst->check,
+		    strcmp(worst->check, "auth") == 0 ?
+		    mon_section_title(worst->subject) : "verdict",
+		    worst->status);
+		for (i = 0; i < tl->nchecks && v->nevidence <
+		    FINDING_MAX_EVIDENCE; i++) {
+			const struct mon_tl_check *c = &tl->checks[i];
+
+			if (sev_of(c->severity) >= SEV_WARNING &&
+			    (strcmp(c->check, "auth") == 0 ||
+			    strcmp(c->subject, "verdict") == 0))
+				check_evidence(v, c);
+		}
+	} else if (tl->checked_now + tl->unchecked_now == 0 &&
+	    tl->nperiods == 0 && tl->nchecks > 0)
+		finding_init(v, "ok", SEV_OK, "%s: no auth or diagnose problem "
+		    "now", tl->target);
+	else
 		finding_init(v, "ok", SEV_OK, "%s is not listed now; %d "
-		    "listing%s in the history", tl->target, tl->nperiods,
-		    tl->nperiods == 1 ? "" : "s");
+		    "listing%s in the history%s", tl->target, tl->nperiods,
+		    tl->nperiods == 1 ? "" : "s", tl->nchecks > 0 ?
+		    "; no auth or diagnose problem" : "");
 }
 
 static void
@@ -678,19 +897,43 @@ history_json(const struct mon_timeline *tl, const struct finding *v)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	jw_arr_begin(w, "checks");
+	for (i = 0; i < tl->nchecks; i++) {
+		const struct mon_tl_check *c = &tl->checks[i];
+
+		jw_obj_begin(w, NULL);
+		jw_str(w, "check", c->check);
+		jw_str(w, "item", c->subject);
+		jw_str(w, "query", c->query);
+		jw_str(w, "status", c->status);
+		jw_str(w, "severity", c->severity != NULL ? c->severity : "ok");
+		jw_str(w, "cause", c->cause);
+		jw_str(w, "codes", c->codes);
+		jw_str(w, "detail", c->detail);
+		mtime_rfc3339(c->since_us, t);
+		jw_str(w, "since", t);
+		mtime_rfc3339(c->last_us, t);
+		jw_str(w, "last_checked_at", t);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	jw_arr_begin(w, "events");
 	for (i = 0; i < tl->nevents; i++) {
 		const struct mon_tl_event *e = &tl->events[i];
+		bool bl = strcmp(e->check, "blocklist") == 0;
 
 		jw_obj_begin(w, NULL);
 		mtime_rfc3339(e->at_us, t);
 		jw_str(w, "at", t);
 		jw_str(w, "event", e->kind);
 		jw_str(w, "check", e->check);
-		jw_str(w, "zone", e->subject);
+		jw_str(w, bl ? "zone" : "item", e->subject);
 		jw_str(w, "query", e->query);
 		jw_str(w, "previous_status", e->previous);
 		jw_str(w, "status", e->status);
+		if (!bl)
+			jw_str(w, "severity", e->severity != NULL ?
+			    e->severity : "ok");
 		jw_str(w, "codes", e->codes);
 		jw_str(w, "detail", e->detail);
 		jw_obj_end(w);
@@ -711,7 +954,8 @@ history_text(const struct mon_timeline *tl, const struct finding *v,
 	int i;
 
 	printf("%s%s%-7s%s  ", tc(TC_BOLD), tc(cli_sev_color(v->severity)),
-	    v->severity == SEV_ERROR ? "LISTED" : cli_sev_label(v->severity),
+	    v->severity == SEV_ERROR && strcmp(v->cause->id, "bl.listed") == 0
+	    ? "LISTED" : cli_sev_label(v->severity),
 	    tc(TC_RESET));
 	text_wrap(stdout, v->summary, 9, 9, 100);
 	printf("%*s%scause: %s (%s)%s\n", 9, "", tc(TC_DIM), v->cause->id,
@@ -721,10 +965,13 @@ history_text(const struct mon_timeline *tl, const struct finding *v,
 	if (tl->rounds > 0) {
 		mtime_rfc3339(tl->first_us, a);
 		mtime_rfc3339(tl->last_us, b);
-		printf("  checked in %d round%s from %s to %s; now %d listed, "
-		    "%d clean, %d unchecked\n", tl->rounds, tl->rounds == 1 ?
-		    "" : "s", a, b, tl->listed_now, tl->checked_now -
-		    tl->listed_now, tl->unchecked_now);
+		printf("  checked in %d round%s from %s to %s", tl->rounds,
+		    tl->rounds == 1 ? "" : "s", a, b);
+		if (tl->checked_now + tl->unchecked_now > 0)
+			printf("; now %d listed, %d clean, %d unchecked",
+			    tl->listed_now, tl->checked_now - tl->listed_now,
+			    tl->unchecked_now);
+		printf("\n");
 	}
 	if (tl->nperiods > 0) {
 		struct table *t = table_new(5);
@@ -756,15 +1003,63 @@ history_text(const struct mon_timeline *tl, const struct finding *v,
 		table_print(t, stdout, 2);
 		table_free(t);
 	}
+	if (tl->nchecks > 0) {
+		const char *chead[] = { "CHECK", "ITEM", "STATUS", "SINCE",
+		    "DETAIL" };
+		struct table *t = table_new(5);
+
+		printf("\n%sChecks%s\n", tc(TC_BOLD), tc(TC_RESET));
+		table_row(t, chead);
+		for (i = 0; i < tl->nchecks; i++) {
+			const struct mon_tl_check *c = &tl->checks[i];
+			const char *row[5];
+			char item[300], st[200], det[120];
+
+			if (strcmp(c->check, "auth") == 0)
+				snprintf(item, sizeof(item), "%s",
+				    mon_section_title(c->subject));
+			else if (strcmp(c->subject, "verdict") == 0)
+				snprintf(item, sizeof(item), "verdict %s",
+				    c->query);
+			else if (strncmp(c->query, c->subject,
+			    strlen(c->subject)) == 0)
+				snprintf(item, sizeof(item), "  %s", c->query);
+			else
+				snprintf(item, sizeof(item), "  %s %s",
+				    c->subject, c->query);
+			snprintf(st, sizeof(st), "%s%s%s%s", c->status,
+			    c->codes ? " (" : "", c->codes ? c->codes : "",
+			    c->codes ? ")" : "");
+			snprintf(det, sizeof(det), "%s", c->detail ? c->detail
+			    : "");
+			mtime_rfc3339(c->since_us, a);
+			row[0] = c->check;
+			row[1] = item;
+			row[2] = st;
+			row[3] = a;
+			row[4] = det;
+			table_row(t, row);
+		}
+		table_print(t, stdout, 2);
+		table_free(t);
+	}
 	if (tl->nevents > 0 && (g->verbose || tl->nevents <= 50)) {
 		printf("\n%sEvents%s\n", tc(TC_BOLD), tc(TC_RESET));
 		for (i = 0; i < tl->nevents; i++) {
 			const struct mon_tl_event *e = &tl->events[i];
 
 			mtime_rfc3339(e->at_us, a);
-			printf("  %s  %-9s %s on %s (was %s)\n", a, e->kind,
-			    e->query, e->subject, e->previous ? e->previous :
-			    "unknown");
+			if (strcmp(e->check, "blocklist") == 0)
+				printf("  %s  %-9s %s on %s (was %s)\n", a,
+				    e->kind, e->query, e->subject, e->previous ?
+				    e->previous : "unknown");
+			else
+				printf("  %s  %-9s %s %s: %s (was %s)%s%s\n", a,
+				    e->kind, e->check, strcmp(e->check, "auth")
+				    == 0 ? mon_section_title(e->subject) :
+				    e->query, e->status, e->previous ?
+				    e->previous : "unknown", e->detail ? ": " :
+				    "", e->detail ? e->detail : "");
 		}
 	}
 }
@@ -901,17 +1196,44 @@ run(int argc, char **argv, struct cli_globals *g)
 	}
 	m.mc = &mc;
 	m.g = g;
+	for (c = 0; c < mc.ntargets; c++)
+		m.checks |= mc.targets[c].checks;
 	if (setup_zones(&m, err, sizeof(err)) < 0) {
 		rc = cli_usage_error("monitor", "%s: %s", argv[optind], err);
 		goto out;
 	}
 	if (check_only) {
+		int nb = 0, na = 0, nd = 0;
+
+		for (c = 0; c < mc.ntargets; c++) {
+			nb += (mc.targets[c].checks & CHECK_BLOCKLIST) != 0;
+			na += (mc.targets[c].checks & CHECK_AUTH) != 0;
+			nd += (mc.targets[c].checks & CHECK_DIAGNOSE) != 0;
+		}
 		if (!g->quiet)
-			printf("%s: %d target%s, %d zone%s\n", argv[optind],
-			    mc.ntargets, mc.ntargets == 1 ? "" : "s", m.nzones,
-			    m.nzones == 1 ? "" : "s");
+			printf("%s: %d target%s (blocklist %d, auth %d, "
+			    "diagnose %d), %d zone%s\n", argv[optind],
+			    mc.ntargets, mc.ntargets == 1 ? "" : "s", nb, na, nd,
+			    m.nzones, m.nzones == 1 ? "" : "s");
 		rc = EXIT_OK;
 		goto out;
+	}
+	if (m.checks & CHECK_DIAGNOSE) {
+		struct tls_params tp;
+		char *terr = NULL;
+
+		memset(&tp, 0, sizeof(tp));
+		tp.ca_file = mc.ca_file;
+		if ((m.tls = tls_ctx_new(&tp, &terr)) == NULL) {
+			fprintf(stderr, "mxdoc monitor: TLS: %s\n", terr ?
+			    terr : "?");
+			free(terr);
+			goto out;
+		}
+		if (gethostname(m.helo, sizeof(m.helo)) != 0 ||
+		    m.helo[0] == '\0')
+			snprintf(m.helo, sizeof(m.helo), "localhost");
+		m.helo[sizeof(m.helo) - 1] = '\0';
 	}
 	if (db == NULL)
 		db = mc.db != NULL ? mc.db : DEFAULT_DB;
@@ -956,6 +1278,7 @@ out:
 		event_base_free(m.base);
 	free(m.zones);
 	bl_catalogue_free(m.cat);
+	tls_ctx_free(m.tls);
 	conf_release(&mc);
 	return rc;
 }
@@ -963,7 +1286,8 @@ out:
 const struct cmd_entry cmd_monitor_entry = {
 	.name = "monitor",
 	.usage = "[OPTIONS] CONFIG | --history TARGET [--db FILE]",
-	.summary = "watch blocklists over time: history, alerts, metrics",
+	.summary = "watch blocklists, auth and delivery over time: history, "
+	    "alerts, metrics",
 	.help = help,
 	.run = run,
 };

@@ -1,10 +1,11 @@
 /*
  * monitor_int.h - the parts of `mxdoc monitor` (cmd_monitor.c) shared by
  * its history (monitor_history.c), its alerts and its metrics endpoint
- * (monitor_out.c). The monitor combines features, so it lives in cli/
+ * (monitor_out.c), and the auth audit and diagnose rounds
+ * (monitor_checks.c). The monitor combines features, so it lives in cli/
  * (DESIGN.md): what it stores is generic (a target, a check, a subject
- * such as a zone, a status), so the auth audit and diagnose can join the
- * same tables later.
+ * such as a zone, an audit section or a diagnose verdict, a status), so
+ * every check shares the same tables.
  */
 #ifndef MXDOC_CLI_MONITOR_INT_H
 #define MXDOC_CLI_MONITOR_INT_H
@@ -18,16 +19,31 @@
 struct event_base;
 
 /* One observation of a round: target TARGET, check CHECK about SUBJECT
- * (the zone), asked as QUERY (the address or name), gave STATUS. */
+ * (the zone; the audit section; "verdict" or an MX host for diagnose),
+ * asked as QUERY (the address or name), gave STATUS.
+ *
+ *   blocklist  status "listed" "clean" "unchecked" "error"; severity -1
+ *   auth       one per section (spf, dmarc, dkim, mta_sts, tls_rpt, mx,
+ *              dane): status and severity the worst finding's ("ok"
+ *              "info" "warning" "error"), cause its cause id, codes the
+ *              ids of the findings at warning or error
+ *   diagnose   subject "verdict": status the verdict's cause id; one more
+ *              per probed address (subject the MX host, query the
+ *              address), recorded but never alerted (quiet)
+ */
 struct mon_obs {
 	char		*target;	/* as configured */
-	const char	*check;		/* "blocklist" (static) */
-	char		*subject;	/* the zone */
+	const char	*check;		/* "blocklist" "auth" "diagnose" (static) */
+	char		*subject;	/* the zone, section or MX host */
 	char		*query;		/* the address or name asked */
-	const char	*status;	/* "listed" "clean" "unchecked" "error" */
+	const char	*status;	/* static, see above */
 	char		*codes;		/* "127.0.0.2,127.0.0.4" or NULL */
 	char		*detail;	/* meaning, TXT or reason; or NULL */
 	char		*delist;	/* the zone's delisting page, or NULL */
+	int		 severity;	/* enum severity; -1: blocklist */
+	const char	*cause;		/* cause id (static), or NULL */
+	char		*remedy;	/* remedies, one a line, or NULL */
+	bool		 quiet;		/* recorded, never alerted */
 };
 
 struct mon_round {
@@ -37,13 +53,18 @@ struct mon_round {
 	int		 nobs;
 	int		 errors;	/* observations unchecked or error */
 	int		 listed;
+	int		 failing;	/* auth sections and diagnose verdicts
+					 * at severity error */
 };
 
 /* A change worth an alert, found when the round was written. */
 struct mon_event {
-	const char	*kind;		/* "listed" "delisted" "unchecked" */
+	const char	*kind;		/* "listed" "delisted" "unchecked";
+					 * auth, diagnose: "worse" "better"
+					 * "changed" */
 	int		 obs;		/* index into the round's obs */
 	char		*previous;	/* the status before, or NULL */
+	char		*prev_severity;	/* auth, diagnose: or NULL */
 	int64_t		 prev_since_us;	/* since when it had it, or 0 */
 };
 
@@ -89,8 +110,16 @@ struct mon_timeline {
 		int64_t	 at_us;
 		char	*kind, *check, *subject, *query, *previous, *status;
 		char	*codes, *detail;
+		char	*severity;	/* auth, diagnose; else NULL */
 	}		*events;
 	int		 nevents;
+	/* The last state of each auth section and diagnose item. */
+	struct mon_tl_check {
+		char	*check, *subject, *query, *status, *severity, *cause;
+		char	*codes, *detail;
+		int64_t	 since_us, last_us;
+	}		*checks;
+	int		 nchecks;
 };
 
 /* Reads the timeline of target. Returns STORE_OK, or another status with
@@ -108,6 +137,8 @@ struct mon_alert_conf {
 	long		 webhook_timeout_ms;
 };
 
+/* "DMARC" for "dmarc": an audit section as people write it. */
+const char	*mon_section_title(const char *section);
 /* The event as one JSON object on one line (owned). */
 char		*mon_event_json(const struct mon_round *r,
 		    const struct mon_event *e);
@@ -128,5 +159,44 @@ void		 mon_metrics_round(struct mon_metrics *m,
 		    const struct mon_round *r);
 void		 mon_metrics_count(struct mon_metrics *m, int history_failures,
 		    int alert_failures, int pending);
+
+/* ---- auth and diagnose rounds (monitor_checks.c) -------------------- */
+
+struct dns;
+struct tls_ctx;
+
+struct mon_auth_params {
+	struct dns	*dns;		/* the round's resolver */
+	long		 timeout_ms;	/* the policy fetch, each SMTP stage */
+	int		 jobs;		/* audits at once */
+	const char	*ca_file;	/* the policy host's CAs; NULL: system */
+};
+
+/* Audits domains[0..n) at once on base (one resolver, one window of
+ * questions, one set of transfers, at most p->jobs at a time) and appends
+ * one observation per section and domain to r, targets[i] naming
+ * domains[i]. Every wait inside an audit is bounded; a round in which no
+ * audit finishes for MON_AUTH_STALL_S seconds ends the process (the audits
+ * still running hold the loop and the resolver). */
+#define MON_AUTH_STALL_S	300
+void		 mon_auth_round(struct event_base *base,
+		    const struct mon_auth_params *p, const char *const *targets,
+		    const char *const *domains, int n, struct mon_round *r);
+
+struct mon_diag_params {
+	struct dns	*dns;
+	struct tls_ctx	*tls;
+	const char	*helo;
+	int		 family;
+	long		 timeout_ms;	/* each phase of a session */
+};
+
+/* One diagnose of what (diagnose's target syntax) on port (0: 25) on
+ * base, bounded by diag_run's total time; appends the verdict and one
+ * observation per probed address to r. Returns 0, or -1 when what is not
+ * a target. */
+int		 mon_diag_one(struct event_base *base,
+		    const struct mon_diag_params *p, const char *target,
+		    const char *what, int port, struct mon_round *r);
 
 #endif

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "classify/cause.h"
 #include "cli/monitor_int.h"
 #include "core/buf.h"
 #include "core/http.h"
@@ -36,6 +37,109 @@
 
 /* ---- the event document ---------------------------------------------- */
 
+/* Splits list at sep into a JSON array under key. */
+static void
+jw_split(struct jw *w, const char *key, const char *list, char sep)
+{
+	struct buf b;
+	char *p, *q;
+
+	jw_arr_begin(w, key);
+	if (list != NULL) {
+		buf_init(&b, ALERT_BODY_MAX);
+		buf_puts(&b, list);
+		for (p = b.data; p != NULL; p = q) {
+			if ((q = strchr(p, sep)) != NULL)
+				*q++ = '\0';
+			if (*p != '\0')
+				jw_str(w, NULL, p);
+		}
+		buf_release(&b);
+	}
+	jw_arr_end(w);
+}
+
+const char *
+mon_section_title(const char *section)
+{
+	static const char *const names[][2] = {
+		{ "spf", "SPF" }, { "dmarc", "DMARC" }, { "dkim", "DKIM" },
+		{ "mta_sts", "MTA-STS" }, { "tls_rpt", "TLS-RPT" },
+		{ "mx", "MX" }, { "dane", "DANE" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(section, names[i][0]) == 0)
+			return names[i][1];
+	return section;
+}
+
+/* An auth section or a diagnose verdict that changed. */
+static char *
+check_event_json(const struct mon_round *r, const struct mon_event *e)
+{
+	const struct mon_obs *o = &r->obs[e->obs];
+	const char *sev = severity_name((enum severity)o->severity);
+	struct buf b;
+	struct jw *w;
+	char t[32], *p;
+
+	buf_init(&b, ALERT_BODY_MAX);
+	w = jw_new(&b);
+	jw_compact(w);
+	jw_obj_begin(w, NULL);
+	jw_str(w, "mxdoc_version", MXDOC_VERSION);
+	jw_str(w, "command", "monitor");
+	jw_str(w, "event", e->kind);
+	mtime_rfc3339(r->at_us, t);
+	jw_str(w, "at", t);
+	jw_str(w, "target", o->target);
+	jw_str(w, "check", o->check);
+	jw_str(w, "item", o->subject);
+	jw_str(w, "query", o->query);
+	jw_str(w, "status", o->status);
+	jw_str(w, "previous_status", e->previous);
+	jw_str(w, "severity", sev);
+	jw_str(w, "previous_severity", e->prev_severity);
+	if (e->prev_since_us > 0) {
+		mtime_rfc3339(e->prev_since_us, t);
+		jw_str(w, "previous_since", t);
+	} else
+		jw_null(w, "previous_since");
+	jw_split(w, "codes", o->codes, ',');
+	jw_str(w, "detail", o->detail);
+	jw_split(w, "remedy", o->remedy, '\n');
+	jw_obj_begin(w, "verdict");
+	jw_str(w, "cause", o->cause != NULL ? o->cause : "ok");
+	jw_str(w, "severity", sev);
+	if (strcmp(o->check, "auth") == 0)
+		p = xasprintf("%s: %s %s%s%s%s%s", o->target,
+		    mon_section_title(o->subject), strcmp(e->kind, "worse") ==
+		    0 ? "turned worse" : strcmp(e->kind, "better") == 0 ?
+		    "turned better" : "changed", e->previous ? " (was " : "",
+		    e->previous ? e->previous : "", e->previous ? ")" : "",
+		    o->detail ? ": " : "");
+	else
+		p = xasprintf("%s: diagnose verdict %s %s%s%s%s%s", o->target,
+		    e->previous ? "is now" : "is", o->status, e->previous ?
+		    " (was " : "", e->previous ? e->previous : "",
+		    e->previous ? ")" : "", o->detail ? ": " : "");
+	if (o->detail != NULL) {
+		char *full = xasprintf("%s%s", p, o->detail);
+
+		free(p);
+		p = full;
+	}
+	jw_str(w, "summary", p);
+	free(p);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	jw_free(w);
+	buf_putc(&b, '\n');
+	return buf_steal(&b);
+}
+
 char *
 mon_event_json(const struct mon_round *r, const struct mon_event *e)
 {
@@ -44,6 +148,8 @@ mon_event_json(const struct mon_round *r, const struct mon_event *e)
 	struct jw *w;
 	char t[32], *p, *q;
 
+	if (o->severity >= 0)
+		return check_event_json(r, e);
 	buf_init(&b, ALERT_BODY_MAX);
 	w = jw_new(&b);
 	jw_compact(w);
@@ -276,10 +382,19 @@ struct mon_series {
 	int	 checked;	/* every query answered listed or clean */
 };
 
+/* mxdoc_auth_check_severity{target,check} and
+ * mxdoc_diagnose_verdict{target,cause}. */
+struct mon_gauge {
+	char	*target, *label;
+	int	 value;
+};
+
 struct mon_metrics {
 	struct evhttp		*http;
 	struct mon_series	*series;
 	int			 nseries;
+	struct mon_gauge	*auth, *diag;
+	int			 nauth, ndiag;
 	bool			 have_round;
 	int64_t			 last_us;
 	double			 duration_ms;
@@ -327,6 +442,29 @@ exposition(const struct mon_metrics *m, struct buf *b)
 			buf_printf(b, "\"} %d\n", pass == 0 ?
 			    m->series[i].listed : m->series[i].checked);
 		}
+	}
+	if (m->nauth > 0)
+		buf_puts(b, "# HELP mxdoc_auth_check_severity The worst severity "
+		    "of the auth audit's findings in a section (0 ok, 1 info, 2 "
+		    "warning, 3 error).\n"
+		    "# TYPE mxdoc_auth_check_severity gauge\n");
+	for (i = 0; i < m->nauth; i++) {
+		buf_puts(b, "mxdoc_auth_check_severity{target=\"");
+		label(b, m->auth[i].target);
+		buf_puts(b, "\",check=\"");
+		label(b, m->auth[i].label);
+		buf_printf(b, "\"} %d\n", m->auth[i].value);
+	}
+	if (m->ndiag > 0)
+		buf_puts(b, "# HELP mxdoc_diagnose_verdict The cause of the last "
+		    "diagnose's verdict (1 for the cause seen).\n"
+		    "# TYPE mxdoc_diagnose_verdict gauge\n");
+	for (i = 0; i < m->ndiag; i++) {
+		buf_puts(b, "mxdoc_diagnose_verdict{target=\"");
+		label(b, m->diag[i].target);
+		buf_puts(b, "\",cause=\"");
+		label(b, m->diag[i].label);
+		buf_printf(b, "\"} %d\n", m->diag[i].value);
 	}
 	if (m->have_round) {
 		buf_printf(b, "# HELP mxdoc_monitor_last_check_timestamp_seconds "
@@ -437,10 +575,37 @@ mon_metrics_start(struct event_base *base, const char *addr, char *err,
 }
 
 static void
+clear_gauges(struct mon_gauge **g, int *n)
+{
+	int i;
+
+	for (i = 0; i < *n; i++) {
+		free((*g)[i].target);
+		free((*g)[i].label);
+	}
+	free(*g);
+	*g = NULL;
+	*n = 0;
+}
+
+static void
+add_gauge(struct mon_gauge **g, int *n, const char *target,
+    const char *label, int value)
+{
+	*g = xrealloc(*g, (size_t)(*n + 1) * sizeof(**g));
+	(*g)[*n].target = xstrdup(target);
+	(*g)[*n].label = xstrdup(label);
+	(*g)[*n].value = value;
+	(*n)++;
+}
+
+static void
 clear_series(struct mon_metrics *m)
 {
 	int i;
 
+	clear_gauges(&m->auth, &m->nauth);
+	clear_gauges(&m->diag, &m->ndiag);
 	for (i = 0; i < m->nseries; i++) {
 		free(m->series[i].target);
 		free(m->series[i].zone);
@@ -476,6 +641,17 @@ mon_metrics_round(struct mon_metrics *m, const struct mon_round *r)
 		bool listed = strcmp(o->status, "listed") == 0;
 		bool checked = listed || strcmp(o->status, "clean") == 0;
 
+		if (strcmp(o->check, "auth") == 0) {
+			add_gauge(&m->auth, &m->nauth, o->target, o->subject,
+			    o->severity);
+			continue;
+		}
+		if (strcmp(o->check, "diagnose") == 0) {
+			if (!o->quiet)
+				add_gauge(&m->diag, &m->ndiag, o->target,
+				    o->status, 1);
+			continue;
+		}
 		/* A host name's addresses fold into one series. */
 		for (k = 0; k < m->nseries; k++)
 			if (strcmp(m->series[k].target, o->target) == 0 &&

@@ -47,9 +47,9 @@ fi
 case $MXDOC in /*) ;; *) MXDOC=$PWD/$MXDOC ;; esac
 
 tmp=$(mktemp -d /tmp/mxdoc-mon.XXXXXX)
-rbl_pid="" hook_pid="" mon_pid="" lock_pid="" ns_pid="" full_pid=""
+rbl_pid="" hook_pid="" mon_pid="" lock_pid="" ns_pid="" full_pid="" ub_pid="" peer_pid=""
 cleanup() {
-	for p in $rbl_pid $hook_pid $mon_pid $lock_pid $full_pid $ns_pid; do
+	for p in $rbl_pid $hook_pid $mon_pid $lock_pid $full_pid $ns_pid $ub_pid $peer_pid; do
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -360,6 +360,326 @@ mon --check-config "$here/../../doc/monitor.conf.example" >/dev/null 2>"$tmp/ex.
 expect_rc $? 0 "doc/monitor.conf.example is valid: $(cat "$tmp/ex.err")"
 mon --history 192.0.2.10 --db "$tmp/nosuch.db" >/dev/null 2>&1
 expect_rc $? 2 "--history on a missing database"
+
+# The auth audit and diagnose (checks = auth, diagnose). unbound serves
+# mon.test on 127.0.0.1 from an included file (reloaded by unbound-control
+# between rounds); smtppeer.py is mon.test's MX on 127.0.0.5, with
+# STARTTLS and a certificate from a throwaway CA made here (the monitor's
+# ca_file). Round 1 is the baseline (no alert); the DMARC record goes
+# (one "worse" alert for auth/dmarc), the peer stops (one "worse" alert,
+# net.refused), starts again (one "better" alert, ok), the DMARC record
+# comes back (one "better" alert). Then a history made before these checks
+# existed is opened and gains their columns.
+UNBOUND=${UNBOUND:-$(command -v unbound || echo /usr/sbin/unbound)}
+UNBOUND_CONTROL=${UNBOUND_CONTROL:-$(command -v unbound-control || echo /usr/sbin/unbound-control)}
+if [ ! -x "$UNBOUND" ] || [ ! -x "$UNBOUND_CONTROL" ] || ! command -v openssl >/dev/null 2>&1; then
+	echo "monitor: unbound, unbound-control or openssl missing: auth and diagnose checks skipped"
+else
+	(
+		cd "$tmp" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+			-days 2 -subj "/CN=mxdoc monitor test CA" >/dev/null 2>&1 &&
+		openssl req -newkey rsa:2048 -nodes -keyout mx.key -out mx.csr \
+			-subj "/CN=mx.mon.test" >/dev/null 2>&1 &&
+		printf 'subjectAltName=DNS:mx.mon.test,IP:127.0.0.5\n' >ext.cnf &&
+		openssl x509 -req -in mx.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out mx.pem -days 2 -extfile ext.cnf >/dev/null 2>&1 &&
+		cat mx.pem ca.pem >mxchain.pem
+	) || ko "openssl could not make the certificates"
+	# mon_zone [dmarc]: mon.test's records, with its DMARC record or not.
+	mon_zone() {
+		{
+			echo 'local-zone: "mon.test." static'
+			echo "local-data: 'mon.test. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"'"
+			[ "${1:-}" = dmarc ] &&
+				echo "local-data: '_dmarc.mon.test. TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@mon.test\"'"
+			echo "local-data: 'mon.test. MX 10 mx.mon.test.'"
+			echo "local-data: 'mx.mon.test. A 127.0.0.5'"
+			echo "local-data: 'google._domainkey.mon.test. TXT \"v=DKIM1; k=ed25519; p=2GrQqBnkpuGYoUIm7LpspAnuOumMK3jQPK1KurUIPDM=\"'"
+		} >"$tmp/mon-zone.conf"
+	}
+	mon_zone dmarc
+	ub_pid="" uport=""
+	tries=0
+	while [ -z "$uport" ] && [ $tries -lt 5 ]; do
+		tries=$((tries + 1))
+		p=$(free_port SOCK_DGRAM)
+		cp=$(free_port SOCK_STREAM)
+		cat >"$tmp/unbound.conf" <<UB
+server:
+	interface: 127.0.0.1
+	port: $p
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$tmp"
+	pidfile: "$tmp/unbound.pid"
+	logfile: ""
+	use-syslog: no
+	verbosity: 0
+	do-ip6: no
+	num-threads: 1
+	access-control: 127.0.0.0/8 allow
+	include: "$tmp/mon-zone.conf"
+remote-control:
+	control-enable: yes
+	control-interface: 127.0.0.1
+	control-port: $cp
+	control-use-cert: no
+UB
+		"$UNBOUND" -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
+		ub_pid=$!
+		i=0
+		while [ $i -lt 50 ]; do
+			[ -n "$(dig +time=1 +tries=1 +short -p "$p" @127.0.0.1 _dmarc.mon.test TXT 2>/dev/null)" ] && uport=$p && break
+			kill -0 "$ub_pid" 2>/dev/null || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if [ -z "$uport" ]; then
+			kill "$ub_pid" 2>/dev/null
+			wait "$ub_pid" 2>/dev/null
+			ub_pid=""
+		fi
+	done
+	# ub_reload [dmarc]: the zone with or without DMARC, served.
+	ub_reload() {
+		mon_zone "${1:-}"
+		"$UNBOUND_CONTROL" -c "$tmp/unbound.conf" reload >"$tmp/ubc.out" 2>&1 ||
+			ko "unbound-control reload: $(cat "$tmp/ubc.out")"
+		want=${1:+yes}
+		i=0
+		while [ $i -lt 50 ]; do
+			got=$(dig +time=1 +tries=1 +short -p "$uport" @127.0.0.1 _dmarc.mon.test TXT 2>/dev/null)
+			[ -n "$got" ] && got=yes
+			[ "$got" = "$want" ] && return 0
+			sleep 0.1
+			i=$((i + 1))
+		done
+		ko "unbound did not reload the zone (DMARC: '${1:-none}')"
+	}
+	sport=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.5", 0))
+print(s.getsockname()[1])')
+	peer_pid=""
+	peer_start() {
+		: >"$tmp/peer.out"
+		python3 "$here/smtppeer.py" 127.0.0.5 "$sport" "$tmp/mxchain.pem" "$tmp/mx.key" 120 \
+			>"$tmp/peer.out" 2>"$tmp/peer.err" &
+		peer_pid=$!
+		i=0
+		while ! grep -q listening "$tmp/peer.out" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		grep -q listening "$tmp/peer.out" || ko "the SMTP peer did not start: $(cat "$tmp/peer.err")"
+	}
+	peer_stop() {
+		kill "$peer_pid" 2>/dev/null
+		wait "$peer_pid" 2>/dev/null
+		peer_pid=""
+	}
+	if [ -z "$uport" ]; then
+		ko "unbound did not start: $(head -c 400 "$tmp/unbound.log")"
+	else
+		peer_start
+		cat >"$tmp/checks.conf" <<EOC
+# tests/monitor: the auth audit and diagnose
+[monitor]
+interval = 1
+db = $tmp/checks.db
+resolver = 127.0.0.1@$uport
+timeout = 2
+retry = 0.5
+ca_file = $tmp/ca.pem
+
+[alert]
+alert_command = cat >> $tmp/chook.out
+command_timeout = 5
+
+[target mon.test]
+checks = auth
+
+[target 127.0.0.5]
+checks = diagnose
+port = $sport
+EOC
+		: >"$tmp/chook.out"
+		# cev FILE CHECK ITEM EVENT: how many such events FILE has.
+		cev() { jq -r --arg c "$2" --arg i "$3" --arg e "$4" \
+			'select(.check == $c and .item == $i and .event == $e) | .event' "$1" 2>/dev/null | grep -c . ; }
+		mon --check-config "$tmp/checks.conf" >"$tmp/cc.out" 2>&1
+		expect_rc $? 0 "--check-config with auth and diagnose"
+		grep -q 'blocklist 0, auth 1, diagnose 1' "$tmp/cc.out" && ok || ko "--check-config counts: $(cat "$tmp/cc.out")"
+
+		# Round 1: the baseline. Nothing is wrong, nothing alerted.
+		mon --once --json "$tmp/checks.conf" >"$tmp/c1.out" 2>"$tmp/c1.err"
+		expect_rc $? 0 "auth and diagnose round 1 (baseline): $(head -c 300 "$tmp/c1.err")"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 0 "no alert for the baseline"
+		python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for r in c.execute("select check_name, subject, status, severity, cause from results order by rowid"):
+    print("|".join(str(x) for x in r))' "$tmp/checks.db" >"$tmp/c1.rows"
+		grep -q '^auth|dmarc|ok|ok|ok$' "$tmp/c1.rows" && ok || ko "auth/dmarc row: $(cat "$tmp/c1.rows")"
+		grep -q '^diagnose|verdict|ok|ok|ok$' "$tmp/c1.rows" && ok || ko "diagnose verdict row: $(cat "$tmp/c1.rows")"
+		expect_eq "$(grep -c '^auth|' "$tmp/c1.rows")" 7 "one row per audit section"
+
+		# Round 2: the DMARC record is gone.
+		ub_reload
+		mon --once --json "$tmp/checks.conf" >"$tmp/c2.out" 2>"$tmp/c2.err"
+		expect_rc $? 1 "round 2 (DMARC gone)"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 1 "exactly one alert when DMARC goes"
+		expect_eq "$(cev "$tmp/chook.out" auth dmarc worse)" 1 "the alert is auth/dmarc worse"
+		expect_eq "$(head -1 "$tmp/chook.out" | jq -r '[.target, .query, .previous_status, .status, .codes[0], .verdict.cause, (.remedy | length > 0), (.detail | test("DMARC"))] | map(tostring) | join("|")')" \
+			"mon.test|mon.test|ok|error|dmarc.none|auth.dmarc|true|true" "the DMARC event"
+		valid_lines "$tmp/c2.out" "the auth event on stdout"
+		valid_lines "$tmp/chook.out" "the auth event of the command"
+		# The same again: no new alert.
+		mon --once "$tmp/checks.conf" >/dev/null 2>&1
+		expect_rc $? 1 "round 2b (DMARC still gone)"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 1 "no alert while nothing changes"
+
+		# Round 3: the peer is down.
+		peer_stop
+		mon --once --json "$tmp/checks.conf" >"$tmp/c3.out" 2>"$tmp/c3.err"
+		expect_rc $? 1 "round 3 (peer down)"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 2 "exactly one alert when the peer stops"
+		expect_eq "$(sed -n 2p "$tmp/chook.out" | jq -r '[.check, .item, .event, .previous_status, .status, .verdict.cause] | join("|")')" \
+			"diagnose|verdict|worse|ok|net.refused|net.refused" "the diagnose event"
+		valid_lines "$tmp/c3.out" "the diagnose event on stdout"
+
+		# Round 4: the peer is back.
+		peer_start
+		mon --once "$tmp/checks.conf" >"$tmp/c4.out" 2>"$tmp/c4.err"
+		expect_rc $? 1 "round 4 (peer back, DMARC still gone)"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 3 "exactly one alert when the peer is back"
+		expect_eq "$(sed -n 3p "$tmp/chook.out" | jq -r '[.check, .event, .previous_status, .status] | join("|")')" \
+			"diagnose|better|net.refused|ok" "the recovery event"
+		grep -q 'better .*127.0.0.5 diagnose verdict: net.refused -> ok' "$tmp/c4.out" && ok ||
+			ko "the text event: $(cat "$tmp/c4.out")"
+
+		# Round 5: DMARC is back.
+		ub_reload dmarc
+		mon --once "$tmp/checks.conf" >/dev/null 2>"$tmp/c5.err"
+		expect_rc $? 0 "round 5 (all well again)"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 4 "exactly one alert when DMARC is back"
+		expect_eq "$(cev "$tmp/chook.out" auth dmarc better)" 1 "the alert is auth/dmarc better"
+		valid_lines "$tmp/chook.out" "every event of the command"
+
+		# The history of both targets.
+		mon --history mon.test --db "$tmp/checks.db" --json >"$tmp/ch.json" 2>"$tmp/ch.err"
+		expect_rc $? 0 "--history of the auth target"
+		expect_eq "$(jq -r '[.events[] | .check + "/" + .item + ":" + .event] | join(",")' "$tmp/ch.json")" \
+			"auth/dmarc:worse,auth/dmarc:better" "auth events in the history"
+		expect_eq "$(jq -r '[.checks[] | select(.check == "auth")] | length' "$tmp/ch.json")" 7 "every section's state"
+		expect_eq "$(jq -r '.checks[] | select(.item == "dmarc") | .status' "$tmp/ch.json")" ok "DMARC's state now"
+		expect_eq "$(jq -r '.rounds' "$tmp/ch.json")" 6 "every round of the auth target"
+		valid_doc "$tmp/ch.json" "--history --json of the auth target"
+		mon --history 127.0.0.5 --db "$tmp/checks.db" --json >"$tmp/dh.json" 2>/dev/null
+		expect_rc $? 0 "--history of the diagnose target"
+		expect_eq "$(jq -r '[.events[] | .event + ":" + .status] | join(",")' "$tmp/dh.json")" \
+			"worse:net.refused,better:ok" "diagnose events in the history"
+		valid_doc "$tmp/dh.json" "--history --json of the diagnose target"
+		mon --history mon.test --db "$tmp/checks.db" >"$tmp/ch.txt" 2>&1
+		grep -q 'worse .*auth DMARC: error (was ok)' "$tmp/ch.txt" && ok || ko "text history of auth: $(cat "$tmp/ch.txt")"
+		# While DMARC is missing, the history says so (exit 1).
+		ub_reload
+		mon --once "$tmp/checks.conf" >/dev/null 2>&1
+		mon --history mon.test --db "$tmp/checks.db" --json >"$tmp/ch2.json" 2>/dev/null
+		expect_rc $? 1 "--history while DMARC is missing"
+		expect_eq "$(jq -r '.verdict | [.cause, .severity] | join("|")' "$tmp/ch2.json")" "auth.dmarc|error" "history verdict"
+		valid_doc "$tmp/ch2.json" "--history --json with a failing section"
+
+		# Metrics of the checks.
+		cport=$(free_port SOCK_STREAM)
+		"$MXDOC" monitor --color=never --metrics "127.0.0.1:$cport" "$tmp/checks.conf" >/dev/null 2>"$tmp/cd.err" &
+		mon_pid=$!
+		i=0
+		while [ $i -lt 100 ]; do
+			curl -s --max-time 2 "http://127.0.0.1:$cport/metrics" >"$tmp/cm.txt" 2>/dev/null &&
+				grep -q '^mxdoc_diagnose_verdict' "$tmp/cm.txt" && break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		grep -q '^mxdoc_auth_check_severity{target="mon.test",check="dmarc"} 3$' "$tmp/cm.txt" && ok ||
+			ko "auth metric: $(grep auth_check "$tmp/cm.txt")"
+		grep -q '^mxdoc_auth_check_severity{target="mon.test",check="spf"} 0$' "$tmp/cm.txt" && ok ||
+			ko "auth metric (spf): $(grep auth_check "$tmp/cm.txt")"
+		grep -q '^mxdoc_diagnose_verdict{target="127.0.0.5",cause="ok"} 1$' "$tmp/cm.txt" && ok ||
+			ko "diagnose metric: $(grep diagnose "$tmp/cm.txt")"
+		if command -v promtool >/dev/null 2>&1; then
+			if promtool check metrics <"$tmp/cm.txt" >"$tmp/promtool2.out" 2>&1; then ok; else
+				ko "promtool check metrics (checks): $(cat "$tmp/promtool2.out")"
+			fi
+		fi
+		kill -TERM "$mon_pid"
+		wait "$mon_pid"
+		expect_rc $? 0 "exit after SIGTERM (checks)"
+		mon_pid=""
+		peer_stop
+	fi
+	[ -n "$ub_pid" ] && kill "$ub_pid" 2>/dev/null && wait "$ub_pid" 2>/dev/null
+	ub_pid=""
+fi
+
+# A check that does not exist, or does not fit its target: the line is named.
+printf '[monitor]\ninterval = 60\n\n[target 192.0.2.1]\nchecks = blocklist, dns\n' >"$tmp/bad5.conf"
+mon --check-config "$tmp/bad5.conf" >/dev/null 2>"$tmp/bad5.err"
+expect_rc $? 2 "unknown check"
+grep -q "line 5: unknown check 'dns'" "$tmp/bad5.err" && ok || ko "unknown check: $(cat "$tmp/bad5.err")"
+printf '[target 192.0.2.1]\n# an address has no SPF\nchecks = auth\n' >"$tmp/bad6.conf"
+mon --check-config "$tmp/bad6.conf" >/dev/null 2>"$tmp/bad6.err"
+expect_rc $? 2 "auth on an address"
+grep -q "line 3: the auth audit needs a domain name" "$tmp/bad6.err" && ok || ko "auth on an address: $(cat "$tmp/bad6.err")"
+printf '[target example.com]\nchecks = auth\nport = 2525\n' >"$tmp/bad7.conf"
+mon --check-config "$tmp/bad7.conf" >/dev/null 2>"$tmp/bad7.err"
+expect_rc $? 2 "port without diagnose"
+grep -q "line 3: port" "$tmp/bad7.err" && ok || ko "port without diagnose: $(cat "$tmp/bad7.err")"
+printf '[target example.com]\nchecks = blocklist, auth, diagnose\n[target 2001:db8::25]\nchecks = diagnose,blocklist\nport = 2525\n' >"$tmp/good.conf"
+mon --check-config "$tmp/good.conf" >"$tmp/good.out" 2>&1
+expect_rc $? 0 "every check: $(cat "$tmp/good.out")"
+
+# A history made by the mxdoc before auth and diagnose: opened, it gains
+# their columns and keeps its rows.
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript("""
+CREATE TABLE rounds (id INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, duration_ms REAL,
+  observations INTEGER, errors INTEGER);
+CREATE TABLE results (round INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+  target TEXT NOT NULL, check_name TEXT NOT NULL, subject TEXT NOT NULL,
+  query TEXT NOT NULL, status TEXT NOT NULL, codes TEXT, detail TEXT);
+CREATE INDEX results_by_target ON results(target, round);
+CREATE INDEX results_by_round ON results(round);
+CREATE TABLE state (target TEXT NOT NULL, check_name TEXT NOT NULL, subject TEXT NOT NULL,
+  query TEXT NOT NULL, status TEXT NOT NULL, verdict TEXT,
+  since_us INTEGER NOT NULL, last_us INTEGER NOT NULL,
+  PRIMARY KEY (target, check_name, subject, query));
+CREATE TABLE events (id INTEGER PRIMARY KEY, at_us INTEGER NOT NULL, target TEXT NOT NULL,
+  check_name TEXT NOT NULL, subject TEXT NOT NULL, query TEXT NOT NULL,
+  event TEXT NOT NULL, previous TEXT, status TEXT NOT NULL, codes TEXT, detail TEXT);
+CREATE INDEX events_by_target ON events(target, at_us);
+INSERT INTO rounds VALUES (1, 1700000000000000, 10, 1, 0);
+INSERT INTO results VALUES (1, \"192.0.2.10\", \"blocklist\", \"watch.test\", \"192.0.2.10\", \"listed\", \"127.0.0.2\", \"old\");
+INSERT INTO state VALUES (\"192.0.2.10\", \"blocklist\", \"watch.test\", \"192.0.2.10\", \"listed\", \"listed\", 1700000000000000, 1700000000000000);
+INSERT INTO events VALUES (1, 1700000000000000, \"192.0.2.10\", \"blocklist\", \"watch.test\", \"192.0.2.10\", \"listed\", \"clean\", \"listed\", \"127.0.0.2\", \"old\");
+""")
+c.commit()' "$tmp/old.db"
+conf "$tmp/old.conf" "db = $tmp/old.db"
+: >"$tmp/hook-old.out"
+mon --once --json "$tmp/old.conf" >"$tmp/old.out" 2>"$tmp/old.err"
+expect_rc $? 0 "a round on a history of the previous version: $(head -c 300 "$tmp/old.err")"
+expect_eq "$(jq -r '.event' "$tmp/old.out" 2>/dev/null)" delisted "the old listing ends in the new round"
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in c.execute("pragma table_info(state)")]
+print(c.execute("pragma user_version").fetchone()[0], "severity" in cols, "cause" in cols,
+      c.execute("select count(*) from events").fetchone()[0])' "$tmp/old.db" >"$tmp/old.rows"
+expect_eq "$(cat "$tmp/old.rows")" "1 True True 2" "the old history migrated, its events kept"
+mon --history 192.0.2.10 --db "$tmp/old.db" --json >"$tmp/oh.json" 2>/dev/null
+expect_eq "$(jq -r '[.events[].event] | join(",")' "$tmp/oh.json")" "listed,delisted" "the old history's events"
+valid_doc "$tmp/oh.json" "--history --json of a migrated history"
 
 # A full disk, then a locked database, under a running monitor. The
 # history lives on a 1 MB tmpfs mounted in a private mount namespace held

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""tests/monitor/smtppeer.py - the SMTP peer of the diagnose scenario of
+tests/monitor/run.sh.
+
+A tiny SMTP server (Python stdlib: socket, ssl, threads) on ADDR:PORT:
+greeting, EHLO offering STARTTLS, STARTTLS with CERT and KEY, EHLO again,
+QUIT; anything else gets 502. Prints "listening" once bound; exits after
+LIFETIME seconds at the latest, or on SIGTERM; every connection is closed
+after 10 seconds of silence.
+usage: smtppeer.py ADDR PORT CERT KEY LIFETIME
+"""
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+
+
+def serve(conn, ctx):
+    conn.settimeout(10)
+    f = conn.makefile("rb")
+
+    def send(s):
+        conn.sendall(s.encode() + b"\r\n")
+
+    try:
+        send("220 mx.mon.test ESMTP test")
+        tls = False
+        for _ in range(50):
+            line = f.readline(1000)
+            if not line:
+                return
+            verb = line.decode("ascii", "replace").strip().split(" ")[0].upper()
+            if verb in ("EHLO", "HELO"):
+                if tls:
+                    send("250-mx.mon.test\r\n250 8BITMIME")
+                else:
+                    send("250-mx.mon.test\r\n250-8BITMIME\r\n250 STARTTLS")
+            elif verb == "STARTTLS" and not tls:
+                send("220 2.0.0 ready")
+                conn = ctx.wrap_socket(conn, server_side=True)
+                conn.settimeout(10)
+                f = conn.makefile("rb")
+                tls = True
+            elif verb == "QUIT":
+                send("221 2.0.0 bye")
+                return
+            else:
+                send("502 5.5.2 not here")
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def main():
+    addr, port, cert, key, life = sys.argv[1:6]
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((addr, int(port)))
+    srv.listen(16)
+    print("listening", flush=True)
+    srv.settimeout(0.2)
+    deadline = time.monotonic() + float(life)
+    while time.monotonic() < deadline:
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        threading.Thread(target=serve, args=(conn, ctx), daemon=True).start()
+
+
+main()
