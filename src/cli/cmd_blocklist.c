@@ -50,8 +50,8 @@ static const char help[] =
 "  --only LIST            check only these zones (comma-separated; disabled\n"
 "                         ones included)\n"
 "  --skip LIST            do not check these zones (comma-separated)\n"
-"  --concurrency N        queries in flight at once (default 1024; 256\n"
-"                         for --bulk)\n"
+"  --concurrency N        queries in flight at once (default 1024; 128\n"
+"                         through the stub client)\n"
 "  --bulk, --no-bulk      ask the zones through mxdoc's own stub client\n"
 "                         (UDP to the resolver, batched) or through\n"
 "                         libunbound (same results); default: the stub\n"
@@ -705,6 +705,15 @@ run(int argc, char **argv, struct cli_globals *g)
 		    ntargets, ntargets == 1 ? "" : "s", x.nzones);
 	x.run = bl_check(base, &bp, (const char *const *)(argv + optind),
 	    targets, ntargets);
+	if (bp.bulk != NULL && g->verbose > 0) {
+		struct dns_bulk_stats st;
+
+		dns_bulk_stats(bp.bulk, &st);
+		fprintf(stderr, "mxdoc blocklist: stub client: %ld datagrams "
+		    "sent, %ld replies taken, %ld ignored, %ld retries, %ld "
+		    "timeouts; queries %.0f ms\n", st.sent, st.answered,
+		    st.ignored, st.retries, st.timeouts, x.run->duration_ms);
+	}
 	collect_listed(&x);
 	build_verdict(&x, &verdict);
 	have_verdict = true;

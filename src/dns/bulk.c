@@ -28,11 +28,12 @@
 #include "core/mtime.h"
 
 #define TIMEOUT_DEFAULT	5000
-#define WINDOW_DEFAULT	256
+#define WINDOW_DEFAULT	128
 #define SOCKETS_DEFAULT	16
 #define BATCH		64	/* datagrams per sendmmsg / recvmmsg */
 #define RECV_ROUNDS	8	/* recvmmsg calls per readable event */
-#define TRIES		3	/* at 0, timeout/4, timeout/2 */
+#define TRIES		6	/* sends per query at most */
+#define RTO_MIN_MS	100
 #define TICK_MS_MAX	50
 #define RAND_BATCH	256
 #define BIND_TRIES	16
@@ -74,6 +75,9 @@ struct dns_bulk {
 	struct slot		*slots;
 	int			 window, nused, free_head;
 	int			 timeout_ms;
+	/* Round-trip estimate (RFC 6298) from replies to first sends. */
+	int64_t			 srtt_us, rttvar_us;
+	bool			 have_rtt;
 	struct event		*tick, *flush;
 	bool			 tick_on, flush_on;
 	uint16_t		 rnd[RAND_BATCH];
@@ -646,6 +650,9 @@ flush_sock(struct dns_bulk *b, struct bsock *s)
 		done += r;
 	}
 	s->npending = 0;
+	/* The next batch goes out of the server's next socket: the queries
+	 * of one batch share a socket, so they leave in one system call. */
+	b->cursor[s->server]++;
 }
 
 static void
@@ -675,7 +682,7 @@ static void
 place(struct dns_bulk *b, int si, int srv)
 {
 	struct slot *sl = &b->slots[si];
-	struct bsock *s = &b->socks[srv + (int)(b->cursor[srv]++ %
+	struct bsock *s = &b->socks[srv + (int)(b->cursor[srv] %
 	    (unsigned)b->per_server) * b->nservers];
 	uint16_t id;
 	int i;
@@ -697,12 +704,43 @@ place(struct dns_bulk *b, int si, int srv)
 		flush_sock(b, s);
 }
 
+/* When the send just made is due again: after the retransmission
+ * timeout, doubled at each send (RFC 6298 5.5), or at the query's end.
+ * The timeout follows the replies (a datagram lost in a server's full
+ * socket buffer costs a few round trips, not seconds) between RTO_MIN_MS
+ * and a quarter of the query's time, which it is before any reply. */
 static int64_t
-due_after(const struct dns_bulk *b, const struct slot *sl)
+due_after(const struct dns_bulk *b, const struct slot *sl, int64_t now)
 {
+	int64_t max = (int64_t)b->timeout_ms * 1000 / 4, rto = max, due;
+
 	if (sl->tries >= TRIES)
 		return sl->end_us;
-	return sl->start_us + (int64_t)b->timeout_ms * 1000 * sl->tries / 4;
+	if (b->have_rtt) {
+		rto = b->srtt_us + 4 * b->rttvar_us;
+		if (rto < RTO_MIN_MS * 1000)
+			rto = RTO_MIN_MS * 1000;
+		if (rto > max)
+			rto = max;
+	}
+	due = now + (rto << (sl->tries - 1));
+	return due < sl->end_us ? due : sl->end_us;
+}
+
+static void
+rtt_sample(struct dns_bulk *b, int64_t r)
+{
+	int64_t d;
+
+	if (!b->have_rtt) {
+		b->srtt_us = r;
+		b->rttvar_us = r / 2;
+		b->have_rtt = true;
+		return;
+	}
+	d = b->srtt_us > r ? b->srtt_us - r : r - b->srtt_us;
+	b->rttvar_us = (3 * b->rttvar_us + d) / 4;
+	b->srtt_us = (7 * b->srtt_us + r) / 8;
 }
 
 static void
@@ -747,7 +785,7 @@ dns_bulk_query(struct dns_bulk *b, const char *name, uint16_t type,
 	sl->end_us = sl->start_us + (int64_t)b->timeout_ms * 1000;
 	b->nused++;
 	place(b, si, 0);
-	sl->due_us = due_after(b, sl);
+	sl->due_us = due_after(b, sl, sl->start_us);
 	tick_start(b);
 	if (b->busy == 0 && !b->flush_on) {
 		/* Called from outside the client's handlers: what is queued
@@ -781,6 +819,7 @@ datagram(struct dns_bulk *b, struct bsock *s, const uint8_t *pkt, size_t len,
 	struct slot *sl;
 	dns_bulk_cb cb;
 	void *arg;
+	int64_t now;
 	int si;
 
 	if (len < 12 || s->ids[pkt[0] << 8 | pkt[1]] == 0) {
@@ -805,7 +844,11 @@ datagram(struct dns_bulk *b, struct bsock *s, const uint8_t *pkt, size_t len,
 		return;
 	}
 	b->st.answered++;
-	a.duration_ms = mtime_ms(sl->start_us, mtime_mono_us());
+	now = mtime_mono_us();
+	/* Karn: a reply after a resend may answer either send. */
+	if (sl->tries == 1)
+		rtt_sample(b, now - sl->start_us);
+	a.duration_ms = mtime_ms(sl->start_us, now);
 	cb = sl->cb;
 	arg = sl->arg;
 	release_slot(b, si);
@@ -885,7 +928,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 			b->socks[sl->sock].ids[sl->id] = 0;
 			b->st.retries++;
 			place(b, si, sl->tries % b->nservers);
-			sl->due_us = due_after(b, sl);
+			sl->due_us = due_after(b, sl, now);
 			continue;
 		}
 		memset(&a, 0, sizeof(a));

@@ -21,8 +21,10 @@
  * server it is connected to and to its random port) with the query's id,
  * QR set, and the very question asked: name (ASCII case folded), type and
  * class (RFC 5452 3). Anything else is ignored and the query keeps waiting.
- * A query is sent again, with a new id, to the next server at a quarter and
- * at half its timeout, and ends in DNS_TIMEOUT at its timeout.
+ * A query unanswered after the retransmission timeout (from the round trips
+ * measured, RFC 6298, between 100 ms and a quarter of the query's timeout;
+ * doubled at each send) is sent again, with a new id, to the next server;
+ * at most 6 sends, and DNS_TIMEOUT at the query's timeout.
  *
  * Servers: the "ADDR[@PORT]" list given (IPv4 or IPv6), else the
  * nameservers of /etc/resolv.conf (at most DNS_BULK_SERVERS_MAX).
@@ -51,7 +53,7 @@ struct dns_bulk;
 struct dns_bulk_params {
 	const char	**servers;	/* NULL-terminated "ADDR[@PORT]", or NULL */
 	int		  timeout_ms;	/* per query, every try; 0 = 5000 */
-	int		  window;	/* in flight at most; 0 = 256 */
+	int		  window;	/* in flight at most; 0 = 128 */
 	int		  nsockets;	/* 0 = 16; at least one a server */
 	/* Test seam: read this file instead of /etc/resolv.conf. */
 	const char	 *resolv_conf;
