@@ -368,7 +368,8 @@ expect_rc $? 2 "--history on a missing database"
 # ca_file). Round 1 is the baseline (no alert); the DMARC record goes
 # (one "worse" alert for auth/dmarc), the peer stops (one "worse" alert,
 # net.refused), starts again (one "better" alert, ok), the DMARC record
-# comes back (one "better" alert). Then a history made before these checks
+# comes back (one "better" alert), the DKIM key is revoked and restored
+# (one "worse", one "better"). Then a history made before these checks
 # existed is opened and gains their columns.
 UNBOUND=${UNBOUND:-$(command -v unbound || echo /usr/sbin/unbound)}
 UNBOUND_CONTROL=${UNBOUND_CONTROL:-$(command -v unbound-control || echo /usr/sbin/unbound-control)}
@@ -386,8 +387,11 @@ else
 			-out mx.pem -days 2 -extfile ext.cnf >/dev/null 2>&1 &&
 		cat mx.pem ca.pem >mxchain.pem
 	) || ko "openssl could not make the certificates"
-	# mon_zone [dmarc]: mon.test's records, with its DMARC record or not.
+	# mon_zone [dmarc] [revoked]: mon.test's records, with its DMARC
+	# record or not, its DKIM key revoked (an empty p=) or not.
 	mon_zone() {
+		key=2GrQqBnkpuGYoUIm7LpspAnuOumMK3jQPK1KurUIPDM=
+		[ "${2:-}" = revoked ] && key=""
 		{
 			echo 'local-zone: "mon.test." static'
 			echo "local-data: 'mon.test. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"'"
@@ -395,7 +399,7 @@ else
 				echo "local-data: '_dmarc.mon.test. TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@mon.test\"'"
 			echo "local-data: 'mon.test. MX 10 mx.mon.test.'"
 			echo "local-data: 'mx.mon.test. A 127.0.0.5'"
-			echo "local-data: 'google._domainkey.mon.test. TXT \"v=DKIM1; k=ed25519; p=2GrQqBnkpuGYoUIm7LpspAnuOumMK3jQPK1KurUIPDM=\"'"
+			echo "local-data: 'google._domainkey.mon.test. TXT \"v=DKIM1; k=ed25519; p=$key\"'"
 		} >"$tmp/mon-zone.conf"
 	}
 	mon_zone dmarc
@@ -442,9 +446,9 @@ UB
 			ub_pid=""
 		fi
 	done
-	# ub_reload [dmarc]: the zone with or without DMARC, served.
+	# ub_reload [dmarc] [revoked]: the zone so, served.
 	ub_reload() {
-		mon_zone "${1:-}"
+		mon_zone "${1:-}" "${2:-}"
 		"$UNBOUND_CONTROL" -c "$tmp/unbound.conf" reload >"$tmp/ubc.out" 2>&1 ||
 			ko "unbound-control reload: $(cat "$tmp/ubc.out")"
 		want=${1:+yes}
@@ -565,16 +569,28 @@ for r in c.execute("select check_name, subject, status, severity, cause from res
 		expect_rc $? 0 "round 5 (all well again)"
 		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 4 "exactly one alert when DMARC is back"
 		expect_eq "$(cev "$tmp/chook.out" auth dmarc better)" 1 "the alert is auth/dmarc better"
+
+		# Round 6: the DKIM key is revoked.
+		ub_reload dmarc revoked
+		mon --once "$tmp/checks.conf" >/dev/null 2>"$tmp/c6.err"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 5 "exactly one alert when the DKIM key is revoked"
+		expect_eq "$(sed -n 5p "$tmp/chook.out" | jq -r '[.check, .item, .event, (.codes | index("dkim.revoked") != null)] | map(tostring) | join("|")')" \
+			"auth|dkim|worse|true" "the DKIM event"
+		ub_reload dmarc
+		mon --once "$tmp/checks.conf" >/dev/null 2>&1
+		expect_rc $? 0 "round 7 (the key is back)"
+		expect_eq "$(cev "$tmp/chook.out" auth dkim better)" 1 "the key back is one auth/dkim better"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 6 "six alerts in all"
 		valid_lines "$tmp/chook.out" "every event of the command"
 
 		# The history of both targets.
 		mon --history mon.test --db "$tmp/checks.db" --json >"$tmp/ch.json" 2>"$tmp/ch.err"
 		expect_rc $? 0 "--history of the auth target"
 		expect_eq "$(jq -r '[.events[] | .check + "/" + .item + ":" + .event] | join(",")' "$tmp/ch.json")" \
-			"auth/dmarc:worse,auth/dmarc:better" "auth events in the history"
+			"auth/dmarc:worse,auth/dmarc:better,auth/dkim:worse,auth/dkim:better" "auth events in the history"
 		expect_eq "$(jq -r '[.checks[] | select(.check == "auth")] | length' "$tmp/ch.json")" 7 "every section's state"
 		expect_eq "$(jq -r '.checks[] | select(.item == "dmarc") | .status' "$tmp/ch.json")" ok "DMARC's state now"
-		expect_eq "$(jq -r '.rounds' "$tmp/ch.json")" 6 "every round of the auth target"
+		expect_eq "$(jq -r '.rounds' "$tmp/ch.json")" 8 "every round of the auth target"
 		valid_doc "$tmp/ch.json" "--history --json of the auth target"
 		mon --history 127.0.0.5 --db "$tmp/checks.db" --json >"$tmp/dh.json" 2>/dev/null
 		expect_rc $? 0 "--history of the diagnose target"
