@@ -515,7 +515,7 @@ run_round(struct mon *m)
 		gp.family = m->g->family;
 		gp.timeout_ms = dp.timeout_ms;
 		/* One after the other: each bounded by its own total. */
-		for (i = 0; i < m->mc->ntargets; i++)
+		for (i = 0; i < m->mc->ntargets && !m->stop; i++)
 			if (m->mc->targets[i].checks & CHECK_DIAGNOSE)
 				(void)mon_diag_one(m->base, &gp,
 				    m->mc->targets[i].text,
@@ -619,8 +619,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	m->stop = true;
 	m->last_signal = (int)sig;
-	/* Inside a round, bl_check owns the loop: the round finishes (it is
-	 * bounded by the query timeouts) and the monitor stops after it. */
+	/* Inside a round, bl_check, the audits or a diagnose own the loop:
+	 * the check running finishes (each is bounded by its timeouts), the
+	 * diagnoses not yet begun are skipped, and the monitor stops after
+	 * writing the round. */
 	if (m->waiting)
 		event_base_loopbreak(m->base);
 }

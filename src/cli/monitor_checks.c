@@ -24,6 +24,7 @@
 
 #include "auth/audit.h"
 #include "classify/finding.h"
+#include "cli/cli.h"
 #include "cli/monitor_int.h"
 #include "core/buf.h"
 #include "core/http.h"
@@ -243,7 +244,7 @@ mon_auth_round(struct event_base *base, const struct mon_auth_params *mp,
 	tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	if (tick == NULL || event_add(tick, &sec) < 0) {
 		fprintf(stderr, "mxdoc monitor: cannot create a timer\n");
-		exit(3);
+		exit(EXIT_INTERNAL);
 	}
 	ar.last_us = mtime_mono_us();
 	start_jobs(&ar);
@@ -258,7 +259,7 @@ mon_auth_round(struct event_base *base, const struct mon_auth_params *mp,
 			/* The audits still running hold the resolver and the
 			 * loop: the process ends rather than free under
 			 * them (as auth --file). */
-			exit(3);
+			exit(EXIT_INTERNAL);
 		}
 	}
 	event_free(tick);
