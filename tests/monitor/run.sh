@@ -634,6 +634,10 @@ for r in c.execute("select check_name, subject, status, severity, cause from res
 		expect_rc $? 0 "exit after SIGTERM (checks)"
 		mon_pid=""
 		peer_stop
+		# Exit 1 is also what a sanitizer report exits with.
+		cat "$tmp"/c[0-9].err "$tmp/cd.err" >"$tmp/c-all.err" 2>/dev/null
+		grep -qi 'sanitizer\|runtime error' "$tmp/c-all.err" &&
+			ko "sanitizer report: $(grep -i -m3 'sanitizer\|runtime error' "$tmp/c-all.err")" || ok
 	fi
 	[ -n "$ub_pid" ] && kill "$ub_pid" 2>/dev/null && wait "$ub_pid" 2>/dev/null
 	ub_pid=""
