@@ -367,7 +367,8 @@ expect_rc $? 2 "--history on a missing database"
 # STARTTLS and a certificate from a throwaway CA made here (the monitor's
 # ca_file). Round 1 is the baseline (no alert); the DMARC record goes
 # (one "worse" alert for auth/dmarc), the peer stops (one "worse" alert,
-# net.refused), starts again (one "better" alert, ok), the DMARC record
+# net.refused), answers 421 (one "changed" alert, smtp.server_busy),
+# starts again (one "better" alert, ok), the DMARC record
 # comes back (one "better" alert), the DKIM key is revoked and restored
 # (one "worse", one "better"). Then a history made before these checks
 # existed is opened and gains their columns.
@@ -467,9 +468,10 @@ s = socket.socket()
 s.bind(("127.0.0.5", 0))
 print(s.getsockname()[1])')
 	peer_pid=""
+	# peer_start [busy]: the peer, greeting with 220 or (busy) 421.
 	peer_start() {
 		: >"$tmp/peer.out"
-		python3 "$here/smtppeer.py" 127.0.0.5 "$sport" "$tmp/mxchain.pem" "$tmp/mx.key" 120 \
+		python3 "$here/smtppeer.py" 127.0.0.5 "$sport" "$tmp/mxchain.pem" "$tmp/mx.key" 120 ${1:-} \
 			>"$tmp/peer.out" 2>"$tmp/peer.err" &
 		peer_pid=$!
 		i=0
@@ -553,34 +555,43 @@ for r in c.execute("select check_name, subject, status, severity, cause from res
 			"diagnose|verdict|worse|ok|net.refused|net.refused" "the diagnose event"
 		valid_lines "$tmp/c3.out" "the diagnose event on stdout"
 
+		# Round 4a: the peer answers, but 421 (as bad: "changed").
+		peer_start busy
+		mon --once "$tmp/checks.conf" >/dev/null 2>"$tmp/c7.err"
+		expect_rc $? 1 "round 4a (peer busy)"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 3 "exactly one alert when the peer turns busy"
+		expect_eq "$(sed -n 3p "$tmp/chook.out" | jq -r '[.check, .event, .previous_status, .status, .severity] | join("|")')" \
+			"diagnose|changed|net.refused|smtp.server_busy|error" "the busy event"
+		peer_stop
+
 		# Round 4: the peer is back.
 		peer_start
 		mon --once "$tmp/checks.conf" >"$tmp/c4.out" 2>"$tmp/c4.err"
 		expect_rc $? 1 "round 4 (peer back, DMARC still gone)"
-		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 3 "exactly one alert when the peer is back"
-		expect_eq "$(sed -n 3p "$tmp/chook.out" | jq -r '[.check, .event, .previous_status, .status] | join("|")')" \
-			"diagnose|better|net.refused|ok" "the recovery event"
-		grep -q 'better .*127.0.0.5 diagnose verdict: net.refused -> ok' "$tmp/c4.out" && ok ||
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 4 "exactly one alert when the peer is back"
+		expect_eq "$(sed -n 4p "$tmp/chook.out" | jq -r '[.check, .event, .previous_status, .status] | join("|")')" \
+			"diagnose|better|smtp.server_busy|ok" "the recovery event"
+		grep -q 'better .*127.0.0.5 diagnose verdict: smtp.server_busy -> ok' "$tmp/c4.out" && ok ||
 			ko "the text event: $(cat "$tmp/c4.out")"
 
 		# Round 5: DMARC is back.
 		ub_reload dmarc
 		mon --once "$tmp/checks.conf" >/dev/null 2>"$tmp/c5.err"
 		expect_rc $? 0 "round 5 (all well again)"
-		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 4 "exactly one alert when DMARC is back"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 5 "exactly one alert when DMARC is back"
 		expect_eq "$(cev "$tmp/chook.out" auth dmarc better)" 1 "the alert is auth/dmarc better"
 
 		# Round 6: the DKIM key is revoked.
 		ub_reload dmarc revoked
 		mon --once "$tmp/checks.conf" >/dev/null 2>"$tmp/c6.err"
-		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 5 "exactly one alert when the DKIM key is revoked"
-		expect_eq "$(sed -n 5p "$tmp/chook.out" | jq -r '[.check, .item, .event, (.codes | index("dkim.revoked") != null)] | map(tostring) | join("|")')" \
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 6 "exactly one alert when the DKIM key is revoked"
+		expect_eq "$(sed -n 6p "$tmp/chook.out" | jq -r '[.check, .item, .event, (.codes | index("dkim.revoked") != null)] | map(tostring) | join("|")')" \
 			"auth|dkim|worse|true" "the DKIM event"
 		ub_reload dmarc
 		mon --once "$tmp/checks.conf" >/dev/null 2>&1
 		expect_rc $? 0 "round 7 (the key is back)"
 		expect_eq "$(cev "$tmp/chook.out" auth dkim better)" 1 "the key back is one auth/dkim better"
-		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 6 "six alerts in all"
+		expect_eq "$(wc -l <"$tmp/chook.out" | tr -d ' ')" 7 "seven alerts in all"
 		valid_lines "$tmp/chook.out" "every event of the command"
 
 		# The history of both targets.
@@ -590,12 +601,12 @@ for r in c.execute("select check_name, subject, status, severity, cause from res
 			"auth/dmarc:worse,auth/dmarc:better,auth/dkim:worse,auth/dkim:better" "auth events in the history"
 		expect_eq "$(jq -r '[.checks[] | select(.check == "auth")] | length' "$tmp/ch.json")" 7 "every section's state"
 		expect_eq "$(jq -r '.checks[] | select(.item == "dmarc") | .status' "$tmp/ch.json")" ok "DMARC's state now"
-		expect_eq "$(jq -r '.rounds' "$tmp/ch.json")" 8 "every round of the auth target"
+		expect_eq "$(jq -r '.rounds' "$tmp/ch.json")" 9 "every round of the auth target"
 		valid_doc "$tmp/ch.json" "--history --json of the auth target"
 		mon --history 127.0.0.5 --db "$tmp/checks.db" --json >"$tmp/dh.json" 2>/dev/null
 		expect_rc $? 0 "--history of the diagnose target"
 		expect_eq "$(jq -r '[.events[] | .event + ":" + .status] | join(",")' "$tmp/dh.json")" \
-			"worse:net.refused,better:ok" "diagnose events in the history"
+			"worse:net.refused,changed:smtp.server_busy,better:ok" "diagnose events in the history"
 		valid_doc "$tmp/dh.json" "--history --json of the diagnose target"
 		mon --history mon.test --db "$tmp/checks.db" >"$tmp/ch.txt" 2>&1
 		grep -q 'worse .*auth DMARC: error (was ok)' "$tmp/ch.txt" && ok || ko "text history of auth: $(cat "$tmp/ch.txt")"

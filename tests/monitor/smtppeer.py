@@ -4,10 +4,11 @@ tests/monitor/run.sh.
 
 A tiny SMTP server (Python stdlib: socket, ssl, threads) on ADDR:PORT:
 greeting, EHLO offering STARTTLS, STARTTLS with CERT and KEY, EHLO again,
-QUIT; anything else gets 502. Prints "listening" once bound; exits after
-LIFETIME seconds at the latest, or on SIGTERM; every connection is closed
-after 10 seconds of silence.
-usage: smtppeer.py ADDR PORT CERT KEY LIFETIME
+QUIT; anything else gets 502. With "busy" last, it greets every
+connection with 421 4.3.2 and closes it instead. Prints "listening" once
+bound; exits after LIFETIME seconds at the latest, or on SIGTERM; every
+connection is closed after 10 seconds of silence.
+usage: smtppeer.py ADDR PORT CERT KEY LIFETIME [busy]
 """
 import signal
 import socket
@@ -17,7 +18,7 @@ import threading
 import time
 
 
-def serve(conn, ctx):
+def serve(conn, ctx, busy):
     conn.settimeout(10)
     f = conn.makefile("rb")
 
@@ -25,6 +26,9 @@ def serve(conn, ctx):
         conn.sendall(s.encode() + b"\r\n")
 
     try:
+        if busy:
+            send("421 4.3.2 mx.mon.test too busy, try later")
+            return
         send("220 mx.mon.test ESMTP test")
         tls = False
         for _ in range(50):
@@ -59,6 +63,7 @@ def serve(conn, ctx):
 
 def main():
     addr, port, cert, key, life = sys.argv[1:6]
+    busy = len(sys.argv) > 6 and sys.argv[6] == "busy"
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
@@ -76,7 +81,7 @@ def main():
             continue
         except OSError:
             return
-        threading.Thread(target=serve, args=(conn, ctx), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, ctx, busy), daemon=True).start()
 
 
 main()
