@@ -17,7 +17,11 @@
 # refused write (stderr, metrics), keep running, and once space is freed
 # hold every round in the history; then another process locks the
 # database past the busy timeout, with the same promise.
-# Usage: tests/monitor/run.sh [path/to/mxdoc]   (needs rbldnsd, jq, curl)
+# The auth audit and diagnose are watched against unbound (a zone changed
+# between rounds with unbound-control) and an SMTP peer on 127.0.0.5
+# (smtppeer.py) stopped, busy and started again.
+# Usage: tests/monitor/run.sh [path/to/mxdoc]   (needs rbldnsd, jq, curl;
+# unbound, unbound-control and openssl for auth and diagnose)
 # Prints "N passed, N failed"; exits 1 on a failure, 77 when skipped.
 set -u
 
