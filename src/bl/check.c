@@ -189,9 +189,17 @@ pump(struct check *c)
 {
 	while (c->inflight < c->max_inflight &&
 	    (c->qlen > 0 || c->next_result < c->r->nresults)) {
-		struct job *j = xmalloc(sizeof(*j));
+		struct job *j;
 		char q[BL_QNAME_MAX];
 		uint16_t type;
+
+		/* The stub client's window is shut while it loses datagrams:
+		 * what it takes waits for its next answer, which pumps. */
+		if (c->p->bulk != NULL && dns_bulk_full(c->p->bulk) &&
+		    (c->qlen == 0 || (c->queue[c->qhead].kind != J_ADDR_A &&
+		    c->queue[c->qhead].kind != J_ADDR_AAAA)))
+			break;
+		j = xmalloc(sizeof(*j));
 
 		j->c = c;
 		if (c->qlen > 0) {

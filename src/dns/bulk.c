@@ -28,7 +28,8 @@
 #include "core/mtime.h"
 
 #define TIMEOUT_DEFAULT	5000
-#define WINDOW_DEFAULT	128
+#define WINDOW_DEFAULT	1024
+#define CWND_START	128	/* in flight at first; see rtt_sample */
 #define SOCKETS_DEFAULT	16
 #define BATCH		64	/* datagrams per sendmmsg / recvmmsg */
 #define RECV_ROUNDS	8	/* recvmmsg calls per readable event */
@@ -74,6 +75,9 @@ struct dns_bulk {
 	unsigned		 cursor[DNS_BULK_SERVERS_MAX];
 	struct slot		*slots;
 	int			 window, nused, free_head;
+	/* In flight now: see rtt_sample. */
+	int			 cwnd;
+	int64_t			 min_rtt_us;
 	int			 timeout_ms;
 	/* Round-trip estimate (RFC 6298) from replies to first sends. */
 	int64_t			 srtt_us, rttvar_us;
@@ -533,6 +537,7 @@ dns_bulk_new(struct event_base *base, const struct dns_bulk_params *p,
 	b->window = p->window > 0 ? p->window : WINDOW_DEFAULT;
 	if (b->window > DNS_BULK_WINDOW_MAX)
 		b->window = DNS_BULK_WINDOW_MAX;
+	b->cwnd = b->window < CWND_START ? b->window : CWND_START;
 	if (fill_random(b->rnd, sizeof(b->rnd)) == -1) {
 		*err = xasprintf("getrandom: %s", strerror(errno));
 		free(b);
@@ -615,6 +620,12 @@ int
 dns_bulk_window(const struct dns_bulk *b)
 {
 	return b->window;
+}
+
+bool
+dns_bulk_full(const struct dns_bulk *b)
+{
+	return b->nused >= b->cwnd || b->free_head < 0;
 }
 
 void
@@ -727,20 +738,34 @@ due_after(const struct dns_bulk *b, const struct slot *sl, int64_t now)
 	return due < sl->end_us ? due : sl->end_us;
 }
 
+/* A round trip r of a first send: the estimate, and the window. A
+ * server next door (a DNS server on loopback or the LAN) answers 128
+ * queries long before they fill its socket buffer (rbldnsd, the kernel's
+ * default, drops past about 200 waiting), and each drop holds a slot for
+ * a retransmission timeout: 128 in flight keep it busy. A server 20 ms
+ * away answers at most window / 20 ms, so the window grows with the
+ * shortest round trip seen, 128 a millisecond, up to the params' window
+ * (where libunbound's 1,024 in flight stand). */
 static void
 rtt_sample(struct dns_bulk *b, int64_t r)
 {
-	int64_t d;
+	int64_t want, d;
 
 	if (!b->have_rtt) {
 		b->srtt_us = r;
 		b->rttvar_us = r / 2;
+		b->min_rtt_us = r;
 		b->have_rtt = true;
-		return;
+	} else {
+		d = b->srtt_us > r ? b->srtt_us - r : r - b->srtt_us;
+		b->rttvar_us = (3 * b->rttvar_us + d) / 4;
+		b->srtt_us = (7 * b->srtt_us + r) / 8;
+		if (r < b->min_rtt_us)
+			b->min_rtt_us = r;
 	}
-	d = b->srtt_us > r ? b->srtt_us - r : r - b->srtt_us;
-	b->rttvar_us = (3 * b->rttvar_us + d) / 4;
-	b->srtt_us = (7 * b->srtt_us + r) / 8;
+	want = CWND_START * (b->min_rtt_us / 1000 > 1 ? b->min_rtt_us / 1000 :
+	    1);
+	b->cwnd = want < b->window ? (int)want : b->window;
 }
 
 static void
@@ -768,7 +793,7 @@ dns_bulk_query(struct dns_bulk *b, const char *name, uint16_t type,
 	struct slot *sl;
 	int si, len;
 
-	if (b == NULL || b->dying || cb == NULL || b->free_head < 0)
+	if (b == NULL || b->dying || cb == NULL || dns_bulk_full(b))
 		return -1;
 	si = b->free_head;
 	sl = &b->slots[si];

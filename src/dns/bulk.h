@@ -28,8 +28,8 @@
  *
  * Servers: the "ADDR[@PORT]" list given (IPv4 or IPv6), else the
  * nameservers of /etc/resolv.conf (at most DNS_BULK_SERVERS_MAX).
- * Bounded: at most `window` queries in flight (dns_bulk_query refuses
- * more), receive buffers of DNS_BULK_REPLY_MAX bytes (no EDNS is sent, so
+ * Bounded: at most `window` queries in flight, fewer for a server near
+ * by (dns_bulk_full; dns_bulk_query refuses more), receive buffers of DNS_BULK_REPLY_MAX bytes (no EDNS is sent, so
  * a server answers at most 512 bytes or sets TC).
  */
 #ifndef MXDOC_DNS_BULK_H
@@ -53,7 +53,7 @@ struct dns_bulk;
 struct dns_bulk_params {
 	const char	**servers;	/* NULL-terminated "ADDR[@PORT]", or NULL */
 	int		  timeout_ms;	/* per query, every try; 0 = 5000 */
-	int		  window;	/* in flight at most; 0 = 128 */
+	int		  window;	/* in flight at most; 0 = 1024 */
 	int		  nsockets;	/* 0 = 16; at least one a server */
 	/* Test seam: read this file instead of /etc/resolv.conf. */
 	const char	 *resolv_conf;
@@ -75,10 +75,17 @@ struct dns_bulk	*dns_bulk_new(struct event_base *base,
 struct dns_bulk	*dns_bulk_free(struct dns_bulk *b);
 /* Starts a query for name (presentation form, as dns_query takes it).
  * Returns 0 and calls cb exactly once, never from inside this call; or -1
- * when the window is full or name is not a domain name (no callback). */
+ * when dns_bulk_full() or name is not a domain name (no callback). */
 int		 dns_bulk_query(struct dns_bulk *b, const char *name,
 		    uint16_t type, dns_bulk_cb cb, void *arg);
+/* The most queries in flight (the params' window). */
 int		 dns_bulk_window(const struct dns_bulk *b);
+/* Whether a query would be refused now: the queries in flight fill the
+ * window in use, 128 for a server that answers within a millisecond
+ * (more would overflow its socket buffer), 128 more for each millisecond
+ * of the shortest round trip seen, up to the params' window. A callback
+ * of this client comes before it has room again. */
+bool		 dns_bulk_full(const struct dns_bulk *b);
 
 struct dns_bulk_stats {
 	long	sent;		/* datagrams sent, retries included */
