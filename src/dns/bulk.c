@@ -275,6 +275,11 @@ dns_bulk_answer(const uint8_t *pkt, size_t len, const uint8_t *q, size_t qlen,
 		return unsettled(a, DNS_REFUSED, NULL, rcode);
 	if (rcode != RCODE_NOERROR && rcode != RCODE_NXDOMAIN)
 		return unsettled(a, DNS_ERROR, "unexpected rcode", rcode);
+	/* Neither AA nor RA: a referral or a lame server, whose "no
+	 * answer" is not an answer; libunbound knows what to make of it. */
+	if ((pkt[2] & 0x04) == 0 && (pkt[3] & 0x80) == 0)
+		return unsettled(a, DNS_ERROR, "neither authoritative nor "
+		    "recursive", rcode);
 	if (dns_msg_decode(pkt, len, &a->msg, &err) == -1)
 		return unsettled(a, DNS_ERROR, err, -1);
 	query_name_text(q, qlen, qname);

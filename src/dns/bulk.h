@@ -10,7 +10,7 @@
  * answers in one datagram. It does not recurse, validate, cache, follow
  * CNAMEs or speak TCP: an answer it cannot take as final (truncated,
  * malformed, SERVFAIL, REFUSED, another rcode, a CNAME chain left to the
- * client) is handed back unsettled, and the caller asks that question
+ * client, a reply with neither AA nor RA) is handed back unsettled, and the caller asks that question
  * again through dns_query(), so the result is the one libunbound gives.
  *
  * On the same libevent loop: a small pool of UDP sockets, each bound to a

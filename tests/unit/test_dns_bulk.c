@@ -266,6 +266,17 @@ test_match(void)
 	CHECK_INT(a.status, DNS_ERROR);
 	CHECK(a.error != NULL);
 	dns_bulk_answer_release(&a);
+	/* No AA, no RA: a referral, not an answer. With AA it is one. */
+	reply_start(&r, q, (size_t)qlen, 3);
+	r.p[3] &= 0x7f;
+	CHECK_INT(dns_bulk_answer(r.p, r.len, q, (size_t)qlen, &a),
+	    DNS_BULK_UNSETTLED);
+	dns_bulk_answer_release(&a);
+	r.p[2] |= 0x04;
+	CHECK_INT(dns_bulk_answer(r.p, r.len, q, (size_t)qlen, &a),
+	    DNS_BULK_SETTLED);
+	CHECK_INT(a.status, DNS_NXDOMAIN);
+	dns_bulk_answer_release(&a);
 	reply_start(&r, q, (size_t)qlen, 0);
 	reply_cname(&r, "other");
 	CHECK_INT(dns_bulk_answer(r.p, r.len, q, (size_t)qlen, &a),
