@@ -10,8 +10,9 @@
  * answers in one datagram. It does not recurse, validate, cache, follow
  * CNAMEs or speak TCP: an answer it cannot take as final (truncated,
  * malformed, SERVFAIL, REFUSED, another rcode, a CNAME chain left to the
- * client, a reply with neither AA nor RA) is handed back unsettled, and the caller asks that question
- * again through dns_query(), so the result is the one libunbound gives.
+ * client, a reply with neither AA nor RA) is handed back unsettled, and
+ * the caller asks that question again through dns_query(), so the result
+ * is the one libunbound gives.
  *
  * On the same libevent loop: a small pool of UDP sockets, each bound to a
  * random port (getrandom) and connected to one server; random 16-bit ids
@@ -29,8 +30,9 @@
  * Servers: the "ADDR[@PORT]" list given (IPv4 or IPv6), else the
  * nameservers of /etc/resolv.conf (at most DNS_BULK_SERVERS_MAX).
  * Bounded: at most `window` queries in flight, fewer for a server near
- * by (dns_bulk_full; dns_bulk_query refuses more), receive buffers of DNS_BULK_REPLY_MAX bytes (no EDNS is sent, so
- * a server answers at most 512 bytes or sets TC).
+ * by (dns_bulk_full; dns_bulk_query refuses more), receive buffers of
+ * DNS_BULK_REPLY_MAX bytes (no EDNS is sent, so a server answers at most
+ * 512 bytes or sets TC).
  */
 #ifndef MXDOC_DNS_BULK_H
 #define MXDOC_DNS_BULK_H
