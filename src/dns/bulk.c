@@ -238,6 +238,31 @@ chain_end(const struct dns_msg *m, const char *qname, uint16_t type,
 	return n;
 }
 
+/* Whether rr repeats one of the n records kept: libunbound keeps an
+ * RRset's records once each (RFC 2181 5), so a server's duplicates of A,
+ * AAAA or TXT data must not reach the caller twice here either. */
+static bool
+seen_before(struct dns_rr *const *kept, int n, const struct dns_rr *rr)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct dns_rr *k = kept[i];
+
+		if (rr->type == DNS_T_A &&
+		    k->u.a.s_addr == rr->u.a.s_addr)
+			return true;
+		if (rr->type == DNS_T_AAAA &&
+		    memcmp(&k->u.aaaa, &rr->u.aaaa, sizeof(rr->u.aaaa)) == 0)
+			return true;
+		if (rr->type == DNS_T_TXT && k->u.txt.len == rr->u.txt.len &&
+		    k->u.txt.nstrings == rr->u.txt.nstrings &&
+		    memcmp(k->u.txt.data, rr->u.txt.data, rr->u.txt.len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static enum dns_bulk_outcome
 unsettled(struct dns_answer *a, enum dns_status s, const char *why, int rcode)
 {
@@ -306,8 +331,10 @@ dns_bulk_answer(const uint8_t *pkt, size_t len, const uint8_t *q, size_t qlen,
 		a->rr = xcalloc((size_t)n, sizeof(*a->rr));
 		for (n = 0, i = 0; i < a->msg.nanswer; i++)
 			if (a->msg.answer[i].type == type &&
-			    strcmp(a->msg.answer[i].name, end) == 0)
+			    strcmp(a->msg.answer[i].name, end) == 0 &&
+			    !seen_before(a->rr, n, &a->msg.answer[i]))
 				a->rr[n++] = &a->msg.answer[i];
+		a->nrr = n;
 	}
 	return DNS_BULK_SETTLED;
 }

@@ -171,6 +171,18 @@ test_match(void)
 	CHECK_STR(a.canonical, "2.0.0.127.zen.test");
 	dns_bulk_answer_release(&a);
 
+	/* A record twice is kept once, as libunbound keeps an RRset. */
+	reply_start(&r, q, (size_t)qlen, 0);
+	reply_a(&r, 2);
+	reply_a(&r, 4);
+	reply_a(&r, 2);
+	CHECK_INT(dns_bulk_answer(r.p, r.len, q, (size_t)qlen, &a),
+	    DNS_BULK_SETTLED);
+	CHECK_INT(a.nrr, 2);
+	CHECK(a.nrr == 2 && a.rr[0]->u.a.s_addr == htonl(0x7f000002) &&
+	    a.rr[1]->u.a.s_addr == htonl(0x7f000004));
+	dns_bulk_answer_release(&a);
+
 	/* The question's name may come back in another case (0x20). */
 	reply_start(&r, q, (size_t)qlen, 0);
 	r.p[12 + 11] = 'Z';
