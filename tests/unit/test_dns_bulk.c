@@ -350,10 +350,10 @@ on_got(void *arg, const struct dns_answer *a, bool settled)
 }
 
 static void
-srv_send(const struct sockaddr_in *to, const uint8_t *p, size_t len)
+srv_send(int fd, const struct sockaddr_storage *to, socklen_t tl,
+    const uint8_t *p, size_t len)
 {
-	(void)sendto(srv_fd, p, len, 0, (const struct sockaddr *)to,
-	    sizeof(*to));
+	(void)sendto(fd, p, len, 0, (const struct sockaddr *)to, tl);
 }
 
 /* What the server does is named by the first label of the question. */
@@ -362,7 +362,7 @@ on_srv(evutil_socket_t fd, short what, void *arg)
 {
 	uint8_t q[600];
 	struct reply r;
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	socklen_t fl = sizeof(from);
 	ssize_t n;
 	char label[64];
@@ -396,15 +396,16 @@ on_srv(evutil_socket_t fd, short what, void *arg)
 			/* A wrong id, then the wrong name, then a datagram too
 			 * short to be DNS: all ignored; then the reply. */
 			r.p[1] ^= 0x5a;
-			srv_send(&from, r.p, r.len);
+			srv_send(fd, &from, fl, r.p, r.len);
 			r.p[1] ^= 0x5a;
 			r.p[14] = 'X';	/* "sXoof" */
-			srv_send(&from, r.p, r.len);
+			srv_send(fd, &from, fl, r.p, r.len);
 			r.p[14] = 'p';
-			srv_send(&from, r.p, 5);
+			srv_send(fd, &from, fl, r.p, 5);
 			r.p[r.len - 1] = 9;	/* the real one says .9 */
 		}
-		srv_send(&from, r.p, r.len);
+		srv_send(fd, &from, fl, r.p, r.len);
+		fl = sizeof(from);
 	}
 }
 
@@ -529,6 +530,48 @@ test_client(void)
 	event_base_dispatch(base);
 	CHECK(b == NULL);
 	CHECK_INT(pending, 1);		/* the other query died with it */
+
+	/* A server on IPv6, where the host has ::1. */
+	{
+		struct sockaddr_in6 s6;
+		socklen_t l6 = sizeof(s6);
+		int fd6 = socket(AF_INET6, SOCK_DGRAM, 0);
+		struct event *ev6;
+
+		memset(&s6, 0, sizeof(s6));
+		s6.sin6_family = AF_INET6;
+		s6.sin6_addr = in6addr_loopback;
+		if (fd6 >= 0 && bind(fd6, (struct sockaddr *)&s6,
+		    sizeof(s6)) == 0 && getsockname(fd6,
+		    (struct sockaddr *)&s6, &l6) == 0) {
+			snprintf(server, sizeof(server), "::1@%u",
+			    ntohs(s6.sin6_port));
+			ev6 = event_new(base, fd6, EV_READ | EV_PERSIST, on_srv,
+			    NULL);
+			event_add(ev6, NULL);
+			memset(&p, 0, sizeof(p));
+			p.servers = servers;
+			p.timeout_ms = 800;
+			b = dns_bulk_new(base, &p, &err);
+			CHECK(b != NULL);
+			memset(&ok, 0, sizeof(ok));
+			pending = 1;
+			if (b != NULL && dns_bulk_query(b, "spoof.zen.test",
+			    DNS_T_A, on_got, &ok) == 0)
+				event_base_dispatch(base);
+			CHECK_INT(ok.calls, 1);
+			CHECK(ok.settled && ok.status == DNS_OK &&
+			    ok.addr == 0x7f000009);
+			b = dns_bulk_free(b);
+			free(err);
+			err = NULL;
+			event_free(ev6);
+		} else
+			fprintf(stderr, "no ::1 here: the IPv6 server is not "
+			    "tried\n");
+		if (fd6 >= 0)
+			close(fd6);
+	}
 
 	/* Servers from resolv.conf: IPv4 and IPv6; none is an error. */
 	{
