@@ -164,7 +164,7 @@ test_limits(void)
 	n = (CONF_ENTRIES_MAX + 1) * 4;
 	big = xmalloc(n + 1);
 	for (i = 0; i < CONF_ENTRIES_MAX + 1; i++)
-		memcpy(big + i * 4, "k=\n\n" + 0, 4);
+		memcpy(big + i * 4, "k=\n\n", 4);
 	c = conf_parse(big, n, err, sizeof(err));
 	CHECK(c == NULL);
 	CHECK_STR(err, "line 20001: more than 10000 keys");
