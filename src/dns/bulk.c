@@ -50,8 +50,8 @@ struct bsock {
 	int		 server;
 	struct event	*ev;
 	uint16_t	*ids;		/* id -> slot + 1, or 0 */
-	int		*pending;	/* slots to send, window entries */
-	int		 npending;
+	int		*pending;	/* slots to send */
+	int		 npending, pcap;
 };
 
 struct slot {
@@ -625,7 +625,8 @@ dns_bulk_new(struct event_base *base, const struct dns_bulk_params *p,
 		s->b = b;
 		s->server = i % b->nservers;
 		s->ids = xcalloc(65536, sizeof(*s->ids));
-		s->pending = xmalloc((size_t)b->window * sizeof(int));
+		s->pcap = b->window < BATCH ? b->window : BATCH;
+		s->pending = xmalloc((size_t)s->pcap * sizeof(int));
 		if (open_socket(b, s, lo, hi, err) == -1) {
 			really_free(b);
 			return NULL;
@@ -742,8 +743,12 @@ place(struct dns_bulk *b, int si, int srv)
 	sl->pkt[0] = (uint8_t)(id >> 8);
 	sl->pkt[1] = (uint8_t)id;
 	sl->tries++;
+	/* A slot resent before its batch left (a loop turn longer than its
+	 * timeout) is in it twice: the bound holds anyway. */
+	if (s->npending == s->pcap)
+		flush_sock(b, s);
 	s->pending[s->npending++] = si;
-	if (s->npending >= BATCH)
+	if (s->npending == s->pcap)
 		flush_sock(b, s);
 }
 
