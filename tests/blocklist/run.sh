@@ -6,7 +6,9 @@
 # 127.255.255.254 to everything, one listing everything, one whose test
 # entry is gone, one answering outside 127/8, IPv6 and domain zones, a
 # generic zone for host names), and a UDP socket that never replies for
-# the zone that times out. Asserts the statuses of mxdoc's JSON.
+# the zone that times out. Asserts the statuses of mxdoc's JSON, and that
+# the stub client of bulk runs (--bulk) and libunbound (--no-bulk) give
+# the same document.
 # Usage: tests/blocklist/run.sh [path/to/mxdoc]      (needs rbldnsd, jq)
 # Prints "N passed, N failed"; exits 1 on a failure, 77 when skipped.
 set -u
