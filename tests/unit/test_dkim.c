@@ -226,8 +226,8 @@ test_canon_reference(void)
 		buf_init(&got, 1 << 20);
 		ref_body(relaxed, in, n, &want);
 		dkim_canon_body(c, in, n, &got);
-		if (want.len != got.len || memcmp(want.data, got.data,
-		    want.len) != 0)
+		if (want.len != got.len || (want.len > 0 &&
+		    memcmp(want.data, got.data, want.len) != 0))
 			bad++;
 		limit = round % 3 == 0 ? (int64_t)(rnd() % (want.len + 2)) : -1;
 		b = dkim_body_new(c, "sha256", limit);
@@ -281,8 +281,9 @@ test_canon_reference(void)
 					ref_header(relaxed, h.h[k].raw, &want);
 					dkim_canon_header(c, h.h[k].raw, true,
 					    &got);
-					if (want.len != got.len || memcmp(
-					    want.data, got.data, want.len) != 0)
+					if (want.len != got.len ||
+					    (want.len > 0 && memcmp(want.data,
+					    got.data, want.len) != 0))
 						hbad++;
 					buf_release(&want);
 					buf_release(&got);
