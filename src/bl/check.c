@@ -4,11 +4,23 @@
  * Every query waits in one FIFO; at most max_inflight are out at once
  * (a few hundred zones times a few targets would otherwise open thousands
  * of queries on one resolver). The FIFO holds 8 bytes a query (its kind
- * and an index into the results, items or canaries, since those arrays
- * grow while names resolve); the name to ask is built when the query
- * goes out, so a bulk check of a million lookups queues 8 MB, not 300.
+ * and an index into the results, kept[], items or canaries, since those
+ * arrays grow while names resolve); the name to ask is built when the
+ * query goes out, so a bulk check of a million lookups queues 8 MB, not
+ * 300.
+ *
+ * A result is a 2-byte slot until it answers: pending, kept (a struct
+ * bl_result in kept[]: listed, unchecked, an error, not asked) or, for a
+ * clean answer of a compact run, the answer itself. A clean answer cannot
+ * be reported as it comes: a zone's canary may discard all its answers
+ * once its unlisted entry, asked with its first listing, comes back listed
+ * (check.h), and the JSON document puts the verdict and the counts before
+ * the results. So the run keeps every result, but a clean one, 99% of a
+ * bulk check, in its slot. A run that is not compact keeps every answer
+ * in kept[], which becomes results[] at the end.
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +34,15 @@
 
 #define DEFAULT_INFLIGHT	1024	/* matches the resolver's outgoing-range */
 #define TXT_KEEP		400
+
+/* A result's slot (struct bl_run). A clean answer is its kind (the top 2
+ * bits: 1 NXDOMAIN, 2 NODATA, 3 no A record) and its time in tenths of a
+ * millisecond, below 1638.4 ms; a slower one is kept. */
+#define SLOT_PENDING		0
+#define SLOT_KEPT		1
+#define SLOT_NOT_ASKED		2
+#define SLOT_CLEAN_SHIFT	14
+#define SLOT_TENTHS_MAX		0x3fff
 
 enum job_kind { J_ADDR_A, J_ADDR_AAAA, J_ZONE, J_TXT, J_CANARY_POS,
 	J_CANARY_NEG };
@@ -46,6 +67,7 @@ struct check {
 	const struct bl_params	*p;
 	struct bl_run		*r;
 	int			 cap_items, cap_results, cap_canaries, cap_more;
+	int			 cap_kept;
 	struct qent		*queue;
 	size_t			 qhead, qlen, qcap;
 	int			 inflight, max_inflight, max_results;
@@ -74,13 +96,13 @@ bl_canary_verdict_name(enum bl_canary_verdict v)
 	return n[v];
 }
 
-/* The side record of result ri, made on first use. The pointer is good
+/* The side record of kept[fi], made on first use. The pointer is good
  * until the next call: more[] may move. */
 static struct bl_more *
-more_of(struct check *c, int ri)
+more_of(struct check *c, int fi)
 {
 	struct bl_run *r = c->r;
-	struct bl_result *res = &r->results[ri];
+	struct bl_result *res = &r->kept[fi];
 
 	if (res->more == 0) {
 		if (r->nmore == c->cap_more) {
@@ -92,6 +114,49 @@ more_of(struct check *c, int ri)
 		res->more = ++r->nmore;
 	}
 	return &r->more[res->more - 1];
+}
+
+/* A record in kept[] for result ri, item on zone zi; its index. The
+ * records move: hold indexes, not pointers, across calls. */
+static int
+keep(struct check *c, int ri, int item, int zi)
+{
+	struct bl_run *r = c->r;
+	struct bl_result *res;
+
+	if (r->nkept == c->cap_kept) {
+		c->cap_kept = c->cap_kept ? c->cap_kept * 2 : 64;
+		r->kept = xrealloc(r->kept, (size_t)c->cap_kept *
+		    sizeof(*r->kept));
+	}
+	res = &r->kept[r->nkept];
+	memset(res, 0, sizeof(*res));
+	res->index = ri;
+	res->item = item;
+	res->zone = (uint16_t)zi;
+	r->slots[ri] = SLOT_KEPT;
+	return r->nkept++;
+}
+
+/* The item and zone of result ri: the last item starting at or before
+ * it (items start in order; one with no result starts where the next
+ * does). */
+static void
+result_where(const struct bl_run *r, int ri, int *item, int *zone)
+{
+	int lo = 0, hi = r->nitems - 1;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo + 1) / 2;
+
+		if (r->items[mid].first <= ri)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*item = lo;
+	*zone = r->kind_zones[r->items[lo].target->kind][ri -
+	    r->items[lo].first];
 }
 
 static void
@@ -122,6 +187,7 @@ job_query(const struct check *c, const struct job *j, char q[BL_QNAME_MAX],
 {
 	const struct bl_run *r = c->r;
 	const struct bl_result *res;
+	int item, zi;
 
 	switch (j->kind) {
 	case J_ADDR_A:
@@ -130,9 +196,13 @@ job_query(const struct check *c, const struct job *j, char q[BL_QNAME_MAX],
 		snprintf(q, BL_QNAME_MAX, "%s", r->inputs[j->idx].target->text);
 		return 0;
 	case J_ZONE:
+		*type = DNS_T_A;
+		result_where(r, j->idx, &item, &zi);
+		return bl_query_join(r->items[item].prefix,
+		    c->p->zones[zi]->name, q);
 	case J_TXT:
-		*type = j->kind == J_ZONE ? DNS_T_A : DNS_T_TXT;
-		res = &r->results[j->idx];
+		*type = DNS_T_TXT;
+		res = &r->kept[j->idx];
 		return bl_query_join(r->items[res->item].prefix,
 		    c->p->zones[res->zone]->name, q);
 	case J_CANARY_POS:
@@ -175,7 +245,7 @@ next_lookup(struct check *c)
 	const struct bl_run *r = c->r;
 
 	while (c->next_result < r->nresults &&
-	    (r->results[c->next_result].flags & BL_RES_NOT_ASKED))
+	    r->slots[c->next_result] == SLOT_NOT_ASKED)
 		c->next_result++;
 	return c->next_result < r->nresults ? c->next_result++ : -1;
 }
@@ -290,6 +360,7 @@ add_item(struct check *c, int input, const struct bl_target *t,
 	it = &r->items[r->nitems];
 	memset(it, 0, sizeof(*it));
 	it->input = input;
+	it->first = r->nresults;
 	it->target = t;
 	if (via != NULL) {
 		/* An address of a name: t is the caller's stack. */
@@ -362,22 +433,28 @@ want_canary(struct check *c, int zi, bool domain)
 	k->neg_ok = bl_query_name(&neg, z->name, k->neg_q) == 0;
 }
 
-/* The unlisted-entry canary of the zone of result ri, once: asked with
+/* The canary of zone zi for item's kind, or NULL. */
+static struct bl_canary *
+canary_of(const struct check *c, int item, int zi)
+{
+	const struct bl_item *it = &c->r->items[item];
+	int ci = it->target->kind == BL_T_NAME ? c->canary_dom[zi] :
+	    c->canary_ip[zi];
+
+	return ci >= 0 ? &c->r->canaries[ci] : NULL;
+}
+
+/* The unlisted-entry canary of zone zi for item's kind, once: asked with
  * the zone's first listing, which it may prove false. */
 static void
-want_negative(struct check *c, int ri)
+want_negative(struct check *c, int item, int zi)
 {
-	const struct bl_result *res = &c->r->results[ri];
-	const struct bl_item *it = &c->r->items[res->item];
-	int ci = it->target->kind == BL_T_NAME ? c->canary_dom[res->zone] :
-	    c->canary_ip[res->zone];
-	struct bl_canary *k;
+	struct bl_canary *k = canary_of(c, item, zi);
+	int ci;
 
-	if (ci < 0)
+	if (k == NULL || k->neg_asked || !k->neg_ok)
 		return;
-	k = &c->r->canaries[ci];
-	if (k->neg_asked || !k->neg_ok)
-		return;
+	ci = (int)(k - c->r->canaries);
 	k->neg_asked = true;
 	enqueue(c, J_CANARY_NEG, ci);
 }
@@ -395,7 +472,7 @@ queue_item(struct check *c, int item)
 	for (zi = 0; zi < c->p->nzones; zi++) {
 		const struct bl_zone *z = c->p->zones[zi];
 		struct bl_result *res;
-		int ri;
+		int ri, fi;
 
 		if (!(z->kinds & want))
 			continue;
@@ -406,21 +483,22 @@ queue_item(struct check *c, int item)
 		if (r->nresults == c->cap_results) {
 			c->cap_results = c->cap_results ? c->cap_results * 2 :
 			    256;
-			r->results = xrealloc(r->results,
-			    (size_t)c->cap_results * sizeof(*r->results));
+			r->slots = xrealloc(r->slots,
+			    (size_t)c->cap_results * sizeof(*r->slots));
 		}
 		ri = r->nresults++;
-		res = &r->results[ri];
-		memset(res, 0, sizeof(*res));
-		res->item = item;
-		res->zone = (uint16_t)zi;
+		r->slots[ri] = SLOT_PENDING;
+		r->items[item].nres++;
 		if (c->r->items[item].prefix == NULL ||
 		    bl_query_join(c->r->items[item].prefix, z->name, q) < 0) {
+			fi = keep(c, ri, item, zi);
+			r->slots[ri] = SLOT_NOT_ASKED;
+			res = &r->kept[fi];
 			res->status = BL_ERROR;
 			res->dns = DNS_ERROR;
 			res->answer = BL_ANS_ERROR;
 			res->flags = BL_RES_NOT_ASKED;
-			more_of(c, ri)->reason = xstrdup("the name to look up "
+			more_of(c, fi)->reason = xstrdup("the name to look up "
 			    "would be longer than 253 characters");
 			continue;
 		}
@@ -545,17 +623,36 @@ handle(struct job *j, const struct dns_answer *ans)
 		handle_addresses(c, j, ans);
 		break;
 	case J_ZONE: {
-		struct bl_result *res = &r->results[j->idx];
-		const struct bl_zone *z = c->p->zones[res->zone];
+		struct bl_result *res;
 		struct bl_interp in;
+		int item, zi, fi, kind = 0;
+		float ms;
+		double tenths;
 
+		result_where(r, j->idx, &item, &zi);
 		n = answer_addrs(ans, addr, BL_ANS_ADDRS_MAX);
-		bl_interpret(z, ans->status, addr, n, &in);
+		bl_interpret(c->p->zones[zi], ans->status, addr, n, &in);
+		ms = (float)mtime_ms(j->start_us, mtime_mono_us());
+		/* Exact: the float times 10 is a double, rounded the way
+		 * "%.1f" rounds it. */
+		tenths = rint((double)ms * 10.0);
+		if (c->p->compact && in.answer == BL_ANS_CLEAN &&
+		    in.naddr == 0 && in.meaning[0] == '\0')
+			kind = ans->status == DNS_NXDOMAIN ? 1 :
+			    ans->status == DNS_NODATA ? 2 :
+			    ans->status == DNS_OK ? 3 : 0;
+		if (kind > 0 && tenths >= 0 && tenths <= SLOT_TENTHS_MAX) {
+			r->slots[j->idx] = (uint16_t)(kind << SLOT_CLEAN_SHIFT |
+			    (int)tenths);
+			break;
+		}
+		fi = keep(c, j->idx, item, zi);
+		res = &r->kept[fi];
 		res->answer = (uint8_t)in.answer;
 		res->dns = (uint8_t)ans->status;
-		res->ms = (float)mtime_ms(j->start_us, mtime_mono_us());
+		res->ms = ms;
 		if (in.naddr > 0 || in.meaning[0] != '\0') {
-			struct bl_more *m = more_of(c, j->idx);
+			struct bl_more *m = more_of(c, fi);
 
 			m->naddr = in.naddr;
 			memcpy(m->addr, in.addr, sizeof(in.addr));
@@ -563,19 +660,16 @@ handle(struct job *j, const struct dns_answer *ans)
 				m->meaning = xstrdup(in.meaning);
 		}
 		if (in.answer == BL_ANS_LISTED) {
-			enqueue(c, J_TXT, j->idx);
-			want_negative(c, j->idx);
+			enqueue(c, J_TXT, fi);
+			want_negative(c, item, zi);
 		}
 		break;
 	}
 	case J_TXT: {
-		struct bl_result *res = &r->results[j->idx];
-
 		if (ans->status == DNS_OK && ans->nrr > 0 &&
 		    ans->rr[0]->type == DNS_T_TXT) {
 			size_t len = ans->rr[0]->u.txt.len;
-
-			struct bl_more *m = more_of(c, (int)(res - r->results));
+			struct bl_more *m = more_of(c, j->idx);
 
 			free(m->txt);
 			m->txt = xstrndup(ans->rr[0]->u.txt.data,
@@ -603,13 +697,10 @@ handle(struct job *j, const struct dns_answer *ans)
 }
 
 static void
-finish_result(struct check *c, struct bl_result *res)
+finish_result(struct check *c, int fi)
 {
-	const struct bl_item *it = &c->r->items[res->item];
-	int ci = it->target->kind == BL_T_NAME ? c->canary_dom[res->zone] :
-	    c->canary_ip[res->zone];
-	const struct bl_canary *k = ci >= 0 ? &c->r->canaries[ci] : NULL;
-
+	struct bl_result *res = &c->r->kept[fi];
+	const struct bl_canary *k = canary_of(c, res->item, res->zone);
 	struct bl_more *m;
 
 	if (res->flags & BL_RES_NOT_ASKED)
@@ -626,7 +717,7 @@ finish_result(struct check *c, struct bl_result *res)
 		 * answer meant is the reason, and moves there. */
 		res->status = res->answer == BL_ANS_REFUSED ||
 		    res->answer == BL_ANS_BOGUS ? BL_UNCHECKED : BL_ERROR;
-		m = more_of(c, (int)(res - c->r->results));
+		m = more_of(c, fi);
 		m->reason = m->meaning != NULL ? m->meaning :
 		    xstrdup(res->status == BL_UNCHECKED ? "" :
 		    dns_status_name((enum dns_status)res->dns));
@@ -639,9 +730,73 @@ finish_result(struct check *c, struct bl_result *res)
 	/* The zone failed its canary: its answer cannot be trusted. */
 	res->flags |= BL_RES_DISCARDED;
 	res->status = k->verdict == BL_CANARY_ERROR ? BL_ERROR : BL_UNCHECKED;
-	m = more_of(c, (int)(res - c->r->results));
+	m = more_of(c, fi);
 	free(m->reason);
 	m->reason = xstrdup(k->detail);
+}
+
+static int
+cmp_kept(const void *a, const void *b)
+{
+	const struct bl_result *ra = a, *rb = b;
+
+	return (ra->index > rb->index) - (ra->index < rb->index);
+}
+
+/* The statuses, once the canaries are settled; a clean answer of a zone
+ * that failed its canary is kept, discarded. Leaves kept[] in index
+ * order, and every result there unless the run is compact. */
+static void
+finish_results(struct check *c)
+{
+	struct bl_run *r = c->r;
+	int i, k, fi;
+
+	for (i = 0; i < r->nitems; i++) {
+		const struct bl_item *it = &r->items[i];
+
+		for (k = 0; k < it->nres; k++) {
+			int ri = it->first + k;
+			int zi = r->kind_zones[it->target->kind][k];
+			const struct bl_canary *can;
+			unsigned s = r->slots[ri];
+
+			if (s == SLOT_PENDING) {
+				/* Never answered, which the loop rules out:
+				 * an empty record, as ever. */
+				(void)keep(c, ri, i, zi);
+				continue;
+			}
+			if (s >> SLOT_CLEAN_SHIFT == 0)
+				continue;
+			can = canary_of(c, i, zi);
+			if (can == NULL || can->verdict == BL_CANARY_OK) {
+				r->count[BL_CLEAN]++;
+				continue;
+			}
+			fi = keep(c, ri, i, zi);
+			r->kept[fi].answer = BL_ANS_CLEAN;
+			r->kept[fi].dns = s >> SLOT_CLEAN_SHIFT == 1 ?
+			    DNS_NXDOMAIN : s >> SLOT_CLEAN_SHIFT == 2 ?
+			    DNS_NODATA : DNS_OK;
+			r->kept[fi].ms = (float)((s & SLOT_TENTHS_MAX) / 10.0);
+		}
+	}
+	for (fi = 0; fi < r->nkept; fi++) {
+		finish_result(c, fi);
+		r->count[r->kept[fi].status]++;
+	}
+	if (r->nkept > 0)
+		qsort(r->kept, (size_t)r->nkept, sizeof(*r->kept), cmp_kept);
+	if (c->p->compact)
+		return;
+	if (r->nkept != r->nresults)
+		abort();	/* every result is kept */
+	r->results = r->kept;
+	r->kept = NULL;
+	r->nkept = 0;
+	free(r->slots);
+	r->slots = NULL;
 }
 
 static void
@@ -673,8 +828,8 @@ presize(struct check *c, const struct bl_target *targets, int ninputs)
 	if (nres > c->max_results)
 		nres = c->max_results;
 	c->cap_results = (int)nres + 1;
-	c->r->results = xmalloc((size_t)c->cap_results *
-	    sizeof(*c->r->results));
+	c->r->slots = xmalloc((size_t)c->cap_results *
+	    sizeof(*c->r->slots));
 	c->cap_items = ninputs + 1;
 	c->r->items = xmalloc((size_t)c->cap_items * sizeof(*c->r->items));
 }
@@ -707,6 +862,17 @@ bl_check(struct event_base *base, const struct bl_params *p,
 			want_ip = true;
 		if (p->zones[i]->kinds & BL_KIND_DOMAIN)
 			want_dom = true;
+	}
+	for (i = 0; i < 3; i++) {
+		static const unsigned want[3] = { BL_KIND_IPV4, BL_KIND_IPV6,
+		    BL_KIND_DOMAIN };
+		int zi, n = 0;
+
+		r->kind_zones[i] = xmalloc((size_t)(p->nzones + 1) *
+		    sizeof(uint16_t));
+		for (zi = 0; zi < p->nzones; zi++)
+			if (p->zones[zi]->kinds & want[i])
+				r->kind_zones[i][n++] = (uint16_t)zi;
 	}
 	r->started_wall_us = mtime_wall_us();
 	r->inputs = xcalloc((size_t)ninputs + 1, sizeof(*r->inputs));
@@ -751,10 +917,7 @@ bl_check(struct event_base *base, const struct bl_params *p,
 			    r->canaries[i].detail);
 			warn(r, w);
 		}
-	for (i = 0; i < r->nresults; i++) {
-		finish_result(&c, &r->results[i]);
-		r->count[r->results[i].status]++;
-	}
+	finish_results(&c);
 	for (i = 0; i < r->ninputs; i++) {
 		const struct bl_input *in = &r->inputs[i];
 		char w[512];
@@ -804,9 +967,50 @@ bl_run_free(struct bl_run *r)
 		free(r->warnings[i]);
 	free(r->warnings);
 	free(r->results);
+	free(r->kept);
+	free(r->slots);
+	for (i = 0; i < 3; i++)
+		free(r->kind_zones[i]);
 	free(r->items);
 	free(r->canaries);
 	free(r->inputs);
 	free(r);
 	return NULL;
+}
+
+const struct bl_result *
+bl_run_result(const struct bl_run *r, int i, struct bl_result *buf)
+{
+	unsigned s;
+	int lo, hi, item, zone;
+
+	if (r->results != NULL)
+		return &r->results[i];
+	s = r->slots[i];
+	if (s >> SLOT_CLEAN_SHIFT == 0) {
+		lo = 0;
+		hi = r->nkept - 1;
+		while (lo <= hi) {
+			int mid = lo + (hi - lo) / 2;
+
+			if (r->kept[mid].index == i)
+				return &r->kept[mid];
+			if (r->kept[mid].index < i)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+		abort();	/* a slot that is not clean is kept */
+	}
+	result_where(r, i, &item, &zone);
+	memset(buf, 0, sizeof(*buf));
+	buf->index = i;
+	buf->item = item;
+	buf->zone = (uint16_t)zone;
+	buf->ms = (float)((s & SLOT_TENTHS_MAX) / 10.0);
+	buf->status = BL_CLEAN;
+	buf->answer = BL_ANS_CLEAN;
+	buf->dns = s >> SLOT_CLEAN_SHIFT == 1 ? DNS_NXDOMAIN :
+	    s >> SLOT_CLEAN_SHIFT == 2 ? DNS_NODATA : DNS_OK;
+	return buf;
 }

@@ -28,8 +28,8 @@
 struct event_base;
 struct dns_bulk;
 
-/* The most (address or name, zone) results one run keeps: 48 MB of them,
- * a bound the caller can lower. */
+/* The most (address or name, zone) results one run keeps: 26 MB of them,
+ * 2 MB in a compact run of clean answers; a bound the caller can lower. */
 #define BL_RESULTS_MAX	1000000
 
 enum bl_status { BL_LISTED, BL_CLEAN, BL_UNCHECKED, BL_ERROR };
@@ -51,6 +51,10 @@ struct bl_item {
 	struct bl_target *own;		/* owned, or NULL */
 	char		*via;		/* "A record of mail.example.com", or NULL */
 	char		*prefix;	/* bl_query_prefix of target, owned */
+	/* Its results are first .. first + nres - 1, one a zone of its
+	 * kind in the params' order (the last ones past max_results
+	 * missing). */
+	int		 first, nres;
 };
 
 enum bl_canary_verdict {
@@ -84,11 +88,11 @@ struct bl_more {
 	char		*txt;		/* the list's TXT reason, or NULL */
 };
 
-/* One (address or name, zone) answer. A bulk check keeps hundreds of
- * thousands of these, so an answer takes 20 bytes; the rest (codes,
+/* One (address or name, zone) answer, 24 bytes; the rest (codes,
  * meaning, reason, TXT) is in the run's more[], for the few answers that
  * have any. Read them through the bl_result_* accessors. */
 struct bl_result {
+	int		 index;		/* in the run's results, 0 .. nresults-1 */
 	int		 item;
 	float		 ms;
 	int		 more;		/* 1 + index into the run's more[], or 0 */
@@ -102,13 +106,26 @@ struct bl_result {
 #define BL_RES_DISCARDED	0x1	/* by the canary */
 #define BL_RES_NOT_ASKED	0x2	/* no name could be built */
 
+/* A compact run (bl_params.compact) keeps a clean answer, most of a bulk
+ * check, in 2 bytes: its DNS status and its time in tenths of a
+ * millisecond, the precision the reports print; item and zone follow from
+ * its index (struct bl_item's first). Every other answer is a struct
+ * bl_result in kept[]. */
 struct bl_run {
 	struct bl_input		*inputs;
 	int			 ninputs;
 	struct bl_item		*items;
 	int			 nitems;
+	/* Every result, in order; NULL in a compact run: read them through
+	 * bl_run_result() either way. */
 	struct bl_result	*results;
 	int			 nresults;
+	uint16_t		*slots;		/* compact: one a result */
+	struct bl_result	*kept;		/* compact: by index */
+	int			 nkept;
+	/* The params' zones of each target kind (enum bl_target_kind), in
+	 * order: the zone of an item's results. */
+	uint16_t		*kind_zones[3];
 	struct bl_canary	*canaries;
 	int			 ncanaries;
 	struct bl_more		*more;		/* see struct bl_result */
@@ -184,6 +201,9 @@ struct bl_params {
 	int				  max_results;
 	int				  family;	/* 0, 4 or 6: a name's addresses */
 	bool				  no_canary;
+	/* Keep the run compact (struct bl_run): results[] is NULL, and a
+	 * bulk check of 500,000 clean answers holds 1 MB of them, not 13. */
+	bool				  compact;
 };
 
 /* Checks the inputs (already parsed into targets by the caller; both
@@ -193,6 +213,10 @@ struct bl_run	*bl_check(struct event_base *base, const struct bl_params *p,
 		    const char *const *inputs, const struct bl_target *targets,
 		    int ninputs);
 struct bl_run	*bl_run_free(struct bl_run *r);
+/* Result i (0 .. nresults-1) of r: a pointer into r, or buf filled in for
+ * a clean answer of a compact run (good until buf changes). */
+const struct bl_result *bl_run_result(const struct bl_run *r, int i,
+		    struct bl_result *buf);
 const char	*bl_status_name(enum bl_status s);	/* "listed" */
 const char	*bl_canary_verdict_name(enum bl_canary_verdict v); /* "ok" */
 

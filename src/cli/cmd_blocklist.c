@@ -26,10 +26,13 @@
 
 extern const struct cmd_entry cmd_blocklist_entry;
 
-/* A result takes 48 bytes and the JSON document is streamed, so a run of
- * 10,000 addresses against 50 zones holds about 40 MB; the engine stops
- * at BL_RESULTS_MAX results whatever the zones (a host name's addresses
- * past it are reported, not checked). */
+/* The run is compact (a clean answer in 2 bytes, check.h) and the JSON
+ * document is streamed, so 10,000 addresses against 50 zones hold about
+ * 1 MB of results; the engine stops at BL_RESULTS_MAX results whatever
+ * the zones (a host name's addresses past it are reported, not checked).
+ * The document cannot be streamed as the targets complete: the verdict,
+ * the counts and the listings come before the results, and a zone's
+ * canary may discard its answers until its last one. */
 #define TARGETS_MAX	10000
 
 /* From this many lookups (targets x zones) on, the zones are asked through
@@ -89,11 +92,19 @@ query_of(const struct ctx *x, const struct bl_result *res)
 
 static const struct ctx *sort_ctx;
 
+/* Result i of the run: every one but a clean answer is in kept[]. */
+static const struct bl_result *
+result_of(const struct ctx *x, int i, struct bl_result *buf)
+{
+	return bl_run_result(x->run, i, buf);
+}
+
 static int
 cmp_listed(const void *a, const void *b)
 {
-	const struct bl_result *ra = &sort_ctx->run->results[*(const int *)a];
-	const struct bl_result *rb = &sort_ctx->run->results[*(const int *)b];
+	struct bl_result ba, bb;
+	const struct bl_result *ra = result_of(sort_ctx, *(const int *)a, &ba);
+	const struct bl_result *rb = result_of(sort_ctx, *(const int *)b, &bb);
 	const struct bl_zone *za = zone_of(sort_ctx, ra);
 	const struct bl_zone *zb = zone_of(sort_ctx, rb);
 	int c;
@@ -111,9 +122,9 @@ collect_listed(struct ctx *x)
 	int i;
 
 	x->listed = xcalloc((size_t)x->run->count[BL_LISTED] + 1, sizeof(int));
-	for (i = 0; i < x->run->nresults; i++)
-		if (x->run->results[i].status == BL_LISTED)
-			x->listed[x->nlisted++] = i;
+	for (i = 0; i < x->run->nkept; i++)
+		if (x->run->kept[i].status == BL_LISTED)
+			x->listed[x->nlisted++] = x->run->kept[i].index;
 	sort_ctx = x;
 	qsort(x->listed, (size_t)x->nlisted, sizeof(int), cmp_listed);
 }
@@ -122,6 +133,7 @@ static void
 build_verdict(const struct ctx *x, struct finding *v)
 {
 	const struct bl_run *r = x->run;
+	struct bl_result buf, buf2;
 	int answered = r->count[BL_LISTED] + r->count[BL_CLEAN], i;
 
 	if (x->nlisted > 0) {
@@ -131,11 +143,12 @@ build_verdict(const struct ctx *x, struct finding *v)
 		buf_init(&names, 600);
 		for (i = 0; i < x->nlisted; i++) {
 			const struct bl_zone *z = zone_of(x,
-			    &r->results[x->listed[i]]);
+			    result_of(x, x->listed[i], &buf));
 			int k;
 
 			for (k = 0; k < i; k++)
-				if (zone_of(x, &r->results[x->listed[k]]) == z)
+				if (zone_of(x, result_of(x, x->listed[k],
+				    &buf2)) == z)
 					break;
 			if (k < i)
 				continue;	/* named already */
@@ -152,7 +165,8 @@ build_verdict(const struct ctx *x, struct finding *v)
 		buf_release(&names);
 		for (i = 0; i < x->nlisted && v->nevidence <
 		    FINDING_MAX_EVIDENCE; i++) {
-			const struct bl_result *res = &r->results[x->listed[i]];
+			const struct bl_result *res = result_of(x, x->listed[i],
+			    &buf);
 			const struct bl_zone *z = zone_of(x, res);
 			char a[16];
 
@@ -164,7 +178,7 @@ build_verdict(const struct ctx *x, struct finding *v)
 		}
 		for (i = 0; i < x->nlisted; i++) {
 			const struct bl_zone *z = zone_of(x,
-			    &r->results[x->listed[i]]);
+			    result_of(x, x->listed[i], &buf));
 
 			if (z->delist != NULL) {
 				v->remedy_first = xasprintf("Start with %s, the "
@@ -177,11 +191,13 @@ build_verdict(const struct ctx *x, struct finding *v)
 		finding_init(v, "dns.failure", SEV_ERROR, "no blocklist "
 		    "answered: %d unchecked, %d errors", r->count[BL_UNCHECKED],
 		    r->count[BL_ERROR]);
-		for (i = 0; i < r->nresults && v->nevidence < 3; i++)
-			finding_evidence(v, "%s: %s", zone_of(x,
-			    &r->results[i])->name,
-			    bl_result_reason(r, &r->results[i]) ?
-			    bl_result_reason(r, &r->results[i]) : "");
+		for (i = 0; i < r->nresults && v->nevidence < 3; i++) {
+			const struct bl_result *res = result_of(x, i, &buf);
+
+			finding_evidence(v, "%s: %s", zone_of(x, res)->name,
+			    bl_result_reason(r, res) ?
+			    bl_result_reason(r, res) : "");
+		}
 		v->remedy_first = xstrdup("Check that this host reaches a "
 		    "resolver of its own (--resolver ADDR): blocklists refuse "
 		    "public resolvers, and a timeout on every zone means no "
@@ -261,6 +277,7 @@ static void
 render_json(const struct ctx *x, const struct finding *v)
 {
 	const struct bl_run *r = x->run;
+	struct bl_result buf;
 	struct buf b;
 	struct jw *w;
 	char t[32];
@@ -309,13 +326,13 @@ render_json(const struct ctx *x, const struct finding *v)
 	jw_obj_end(w);
 	jw_arr_begin(w, "listings");
 	for (i = 0; i < x->nlisted; i++) {
-		json_result(w, x, &r->results[x->listed[i]]);
+		json_result(w, x, result_of(x, x->listed[i], &buf));
 		json_flush(&b, false);
 	}
 	jw_arr_end(w);
 	jw_arr_begin(w, "results");
 	for (i = 0; i < r->nresults; i++) {
-		json_result(w, x, &r->results[i]);
+		json_result(w, x, result_of(x, i, &buf));
 		json_flush(&b, false);
 	}
 	jw_arr_end(w);
@@ -358,15 +375,17 @@ print_status_table(const struct ctx *x, enum bl_status st, const char *title,
 	struct table *t;
 	int i, n = 0, shown = 0;
 
-	for (i = 0; i < r->nresults; i++)
-		n += r->results[i].status == st;
+	/* A clean answer is never kept: the others are all in kept[], in
+	 * order. */
+	for (i = 0; i < r->nkept; i++)
+		n += r->kept[i].status == st;
 	if (n == 0)
 		return;
 	printf("\n%s%s%s (%d)\n", tc(TC_BOLD), title, tc(TC_RESET), n);
 	t = table_new(3);
 	table_row(t, head);
-	for (i = 0; i < r->nresults; i++) {
-		const struct bl_result *res = &r->results[i];
+	for (i = 0; i < r->nkept; i++) {
+		const struct bl_result *res = &r->kept[i];
 		const char *row[3];
 
 		if (res->status != st)
@@ -415,7 +434,9 @@ render_text(const struct ctx *x, const struct finding *v,
 		printf("\n%sListings%s (most important first)\n", tc(TC_BOLD),
 		    tc(TC_RESET));
 		for (i = 0; i < x->nlisted; i++) {
-			const struct bl_result *res = &r->results[x->listed[i]];
+			struct bl_result buf;
+			const struct bl_result *res = result_of(x, x->listed[i],
+			    &buf);
 			const struct bl_zone *z = zone_of(x, res);
 			const struct bl_item *it = &r->items[res->item];
 			char a[16];
@@ -699,6 +720,7 @@ run(int argc, char **argv, struct cli_globals *g)
 	bp.zones = x.zones;
 	bp.nzones = x.nzones;
 	bp.family = g->family;
+	bp.compact = true;
 	if (!g->json && !g->quiet && isatty(STDERR_FILENO))
 		fprintf(stderr, "checking %d target%s against %d zones...\n",
 		    ntargets, ntargets == 1 ? "" : "s", x.nzones);
