@@ -94,6 +94,7 @@ http_curl(const char **err)
 	if ((rc = real_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
 		snprintf(why, sizeof(why), "libcurl did not initialise (%s)",
 		    api.easy_strerror(rc));
+		dlclose(lib);
 		*err = why;
 		return NULL;
 	}
