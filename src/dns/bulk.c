@@ -213,31 +213,6 @@ query_name_text(const uint8_t *q, size_t qlen, char out[DNS_NAME_MAX])
 	out[o] = '\0';
 }
 
-/* As resolver.c's chain_end: the last name of the CNAME chain from qname
- * and the number of records of type it owns. */
-static int
-chain_end(const struct dns_msg *m, const char *qname, uint16_t type,
-    char end[DNS_NAME_MAX])
-{
-	int i, steps, n = 0;
-
-	snprintf(end, DNS_NAME_MAX, "%s", qname);
-	for (steps = 0; type != DNS_T_CNAME && steps <= m->nanswer; steps++) {
-		for (i = 0; i < m->nanswer; i++)
-			if (m->answer[i].type == DNS_T_CNAME &&
-			    strcmp(m->answer[i].name, end) == 0)
-				break;
-		if (i == m->nanswer)
-			break;
-		snprintf(end, DNS_NAME_MAX, "%s", m->answer[i].u.target);
-	}
-	for (i = 0; i < m->nanswer; i++)
-		if (m->answer[i].type == type &&
-		    strcmp(m->answer[i].name, end) == 0)
-			n++;
-	return n;
-}
-
 /* Whether rr repeats one of the n records kept: libunbound keeps an
  * RRset's records once each (RFC 2181 5), so a server's duplicates of A,
  * AAAA or TXT data must not reach the caller twice here either. */
@@ -316,7 +291,7 @@ dns_bulk_answer(const uint8_t *pkt, size_t len, const uint8_t *q, size_t qlen,
 		a->canonical = xstrdup(qname);
 		return DNS_BULK_SETTLED;
 	}
-	n = chain_end(&a->msg, qname, type, end);
+	n = dns_msg_chain_end(&a->msg, qname, type, end);
 	if (n == 0 && strcmp(end, qname) != 0) {
 		/* A CNAME whose target the server did not follow: the
 		 * resolver asks for it, this client does not. */

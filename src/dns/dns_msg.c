@@ -375,3 +375,29 @@ dns_type_name(uint16_t type)
 	snprintf(other, sizeof(other), "TYPE%u", (unsigned)type);
 	return other;
 }
+
+/* Follows the CNAME chain from qname through m. Writes the last name into
+ * end and returns how many records of the type it owns. The walk is
+ * bounded by the number of records, so a CNAME loop ends it. */
+int
+dns_msg_chain_end(const struct dns_msg *m, const char *qname, uint16_t type,
+    char end[DNS_NAME_MAX])
+{
+	int i, steps, n = 0;
+
+	snprintf(end, DNS_NAME_MAX, "%s", qname);
+	for (steps = 0; type != DNS_T_CNAME && steps <= m->nanswer; steps++) {
+		for (i = 0; i < m->nanswer; i++)
+			if (m->answer[i].type == DNS_T_CNAME &&
+			    strcmp(m->answer[i].name, end) == 0)
+				break;
+		if (i == m->nanswer)
+			break;
+		snprintf(end, DNS_NAME_MAX, "%s", m->answer[i].u.target);
+	}
+	for (i = 0; i < m->nanswer; i++)
+		if (m->answer[i].type == type &&
+		    strcmp(m->answer[i].name, end) == 0)
+			n++;
+	return n;
+}

@@ -72,6 +72,11 @@ struct dns_msg {
 int	dns_msg_decode(const uint8_t *pkt, size_t len, struct dns_msg *m,
 	    const char **err);
 void	dns_msg_release(struct dns_msg *m);
+/* Follows the CNAME chain from qname through m's answer section: writes
+ * the last name into end and returns how many records of type it owns.
+ * Bounded by the number of records, so a CNAME loop ends it. */
+int	dns_msg_chain_end(const struct dns_msg *m, const char *qname,
+	    uint16_t type, char end[DNS_NAME_MAX]);
 /* Name of an RR type ("MX"), or "TYPEnnn" written into a static buffer. */
 const char *dns_type_name(uint16_t type);
 

@@ -288,32 +288,6 @@ dns_free(struct dns *d)
 	return NULL;
 }
 
-/* Follows the CNAME chain from qname through m. Writes the last name into
- * end and returns how many records of the type it owns. The walk is
- * bounded by the number of records, so a CNAME loop ends it. */
-static int
-chain_end(const struct dns_msg *m, const char *qname, uint16_t type,
-    char end[DNS_NAME_MAX])
-{
-	int i, steps, n = 0;
-
-	snprintf(end, DNS_NAME_MAX, "%s", qname);
-	for (steps = 0; type != DNS_T_CNAME && steps <= m->nanswer; steps++) {
-		for (i = 0; i < m->nanswer; i++)
-			if (m->answer[i].type == DNS_T_CNAME &&
-			    strcmp(m->answer[i].name, end) == 0)
-				break;
-		if (i == m->nanswer)
-			break;
-		snprintf(end, DNS_NAME_MAX, "%s", m->answer[i].u.target);
-	}
-	for (i = 0; i < m->nanswer; i++)
-		if (m->answer[i].type == type &&
-		    strcmp(m->answer[i].name, end) == 0)
-			n++;
-	return n;
-}
-
 /* Appends the records of src to dst and takes ownership of them. */
 static void
 msg_merge(struct dns_msg *dst, struct dns_msg *src)
@@ -443,7 +417,7 @@ on_ub(void *arg, int rcode, void *pkt, int len, int sec, char *why_bogus,
 	q->ans.rcode = q->ans.msg.rcode;
 	q->follow[0] = '\0';
 	if (q->ans.rcode == RCODE_NOERROR &&
-	    chain_end(&q->ans.msg, q->qname, q->type, end) == 0 &&
+	    dns_msg_chain_end(&q->ans.msg, q->qname, q->type, end) == 0 &&
 	    strcmp(end, q->asked) != 0 && strcmp(end, q->qname) != 0 &&
 	    q->hops < CNAME_HOPS_MAX)
 		snprintf(q->follow, sizeof(q->follow), "%s", end);
@@ -482,7 +456,7 @@ deliver(struct dns_query *q)
 
 	a.duration_ms = mtime_ms(q->start_us, mtime_mono_us());
 	if (a.error == NULL && a.status != DNS_TIMEOUT && a.rcode >= 0) {
-		a.nrr = chain_end(&a.msg, q->qname, q->type, end);
+		a.nrr = dns_msg_chain_end(&a.msg, q->qname, q->type, end);
 		a.canonical = xstrdup(end);
 		if (a.nrr > 0) {
 			a.rr = xcalloc((size_t)a.nrr, sizeof(*a.rr));
