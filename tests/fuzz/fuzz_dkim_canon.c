@@ -1,5 +1,6 @@
 /* The body canonicalisers of dkim_canon.c against their definition: the
- * byte-at-a-time state machine of RFC 6376 3.4.3 and 3.4.4, kept here.
+ * byte-at-a-time state machine of RFC 6376 3.4.3 and 3.4.4, in
+ * tests/dkim/canon_ref.h.
  * The first byte picks the canonicalisation, the chunk sizes and an l=
  * cut; the rest is the body. The canonical bytes, their length and their
  * digest (fed in chunks) must all agree, or the target traps. */
@@ -10,60 +11,9 @@
 #include <openssl/evp.h>
 
 #include "auth/dkim_canon.h"
+#include "../dkim/canon_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct ref {
-	bool		 relaxed, cr, wsp, any;
-	size_t		 nl;
-	struct buf	*out;
-};
-
-static void
-ref_char(struct ref *r, char c)
-{
-	if (r->relaxed && (c == ' ' || c == '\t')) {
-		r->wsp = true;
-		return;
-	}
-	for (; r->nl > 0; r->nl--)
-		buf_append(r->out, "\r\n", 2);
-	if (r->wsp)
-		buf_putc(r->out, ' ');
-	r->wsp = false;
-	buf_putc(r->out, c);
-	r->any = true;
-}
-
-static void
-ref_body(bool relaxed, const char *p, size_t n, struct buf *out)
-{
-	struct ref r = { relaxed, false, false, false, 0, out };
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (r.cr) {
-			r.cr = false;
-			if (p[i] == '\n') {
-				r.wsp = false;
-				r.nl++;
-				continue;
-			}
-			ref_char(&r, '\r');
-		}
-		if (p[i] == '\r')
-			r.cr = true;
-		else if (p[i] == '\n') {
-			r.wsp = false;
-			r.nl++;
-		} else
-			ref_char(&r, p[i]);
-	}
-	if (r.cr)
-		ref_char(&r, '\r');
-	if (r.any || !relaxed)
-		buf_append(out, "\r\n", 2);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

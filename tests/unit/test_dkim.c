@@ -16,6 +16,7 @@
 #include "core/mem.h"
 #include "dns/resolver.h"
 #include "harness.h"
+#include "../dkim/canon_ref.h"
 
 static char *
 slurp(const char *path, size_t *n)
@@ -47,62 +48,11 @@ check_body(enum dkim_canon c, const char *in, const char *want)
 }
 
 /*
- * The canonicalisations written the slow way, one byte at a time, straight
- * from RFC 6376 3.4: the definition the span-wise code of dkim_canon.c
- * must match byte for byte, on any input, cut into chunks anywhere.
+ * The header canonicalisation written the slow way, one byte at a time,
+ * straight from RFC 6376 3.4 (the body's is in tests/dkim/canon_ref.h):
+ * the definitions the span-wise code of dkim_canon.c must match byte for
+ * byte, on any input, cut into chunks anywhere.
  */
-struct ref_body {
-	bool	 relaxed, cr, wsp, any;
-	size_t	 nl;
-	struct buf *out;
-};
-
-static void
-ref_char(struct ref_body *r, char c)
-{
-	if (r->relaxed && (c == ' ' || c == '\t')) {
-		r->wsp = true;
-		return;
-	}
-	for (; r->nl > 0; r->nl--)
-		buf_append(r->out, "\r\n", 2);
-	if (r->wsp)
-		buf_putc(r->out, ' ');
-	r->wsp = false;
-	buf_putc(r->out, c);
-	r->any = true;
-}
-
-static void
-ref_body(bool relaxed, const char *p, size_t n, struct buf *out)
-{
-	struct ref_body r = { relaxed, false, false, false, 0, out };
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (r.cr) {
-			r.cr = false;
-			if (p[i] == '\n') {
-				r.wsp = false;
-				r.nl++;
-				continue;
-			}
-			ref_char(&r, '\r');
-		}
-		if (p[i] == '\r')
-			r.cr = true;
-		else if (p[i] == '\n') {
-			r.wsp = false;
-			r.nl++;
-		} else
-			ref_char(&r, p[i]);
-	}
-	if (r.cr)
-		ref_char(&r, '\r');
-	if (r.any || !relaxed)
-		buf_append(out, "\r\n", 2);
-}
-
 static void
 ref_header(bool relaxed, struct sv raw, struct buf *out)
 {
