@@ -1969,3 +1969,130 @@ audit_free(struct audit_result *r)
 	free(r);
 	return NULL;
 }
+
+/* ---- Many domains at once ------------------------------------------- */
+
+struct many;
+
+struct many_job {
+	struct many	*m;
+	int		 i;
+};
+
+struct many {
+	struct event_base	*base;
+	struct audit_params	 p;	/* tmpl, with the pool and HTTPS */
+	const char *const	*domains;
+	struct many_job		*job;
+	int			 n, jobs, next, running, ndone;
+	int64_t			 last_us;	/* the last completion */
+	int64_t			 stall_us;
+	audit_many_cb		 done;
+	void			(*tick)(void *);
+	void			*arg;
+};
+
+static void many_on_audit(void *arg, struct audit_result *r);
+
+static void
+many_start(struct many *m)
+{
+	while (m->running < m->jobs && m->next < m->n) {
+		struct many_job *j = &m->job[m->next++];
+		struct audit_params p = m->p;
+		char *err = NULL;
+
+		p.domain = m->domains[j->i];
+		if (audit_start(m->base, &p, many_on_audit, j, &err) == NULL) {
+			m->ndone++;
+			m->done(m->arg, j->i, NULL, err != NULL ? err : "?");
+			free(err);
+			continue;
+		}
+		m->running++;
+	}
+}
+
+static void
+many_on_audit(void *arg, struct audit_result *r)
+{
+	struct many_job *j = arg;
+	struct many *m = j->m;
+
+	m->running--;
+	m->ndone++;
+	m->last_us = mtime_mono_us();
+	m->done(m->arg, j->i, r, NULL);
+	many_start(m);
+}
+
+/* Once a second: the caller's tick, and the bound on the whole batch. */
+static void
+many_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct many *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (m->tick != NULL)
+		m->tick(m->arg);
+	if (mtime_mono_us() - m->last_us > m->stall_us)
+		event_base_loopbreak(m->base);
+}
+
+int
+audit_many(struct event_base *base, const struct audit_params *tmpl,
+    const char *const *domains, int n, int jobs, int window, int stall_s,
+    audit_many_cb done, void (*tick)(void *), void *arg)
+{
+	struct many m;
+	struct event *t;
+	struct timeval sec = { 1, 0 };
+	const char *why = NULL;
+	int i, rc = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.base = base;
+	m.p = *tmpl;
+	m.p.pool = audit_pool_new(window);
+	m.p.http = http_multi_new(base, &why);
+	m.domains = domains;
+	m.n = n;
+	m.jobs = jobs > 0 ? jobs : 1;
+	m.stall_us = (int64_t)stall_s * 1000000;
+	m.done = done;
+	m.tick = tick;
+	m.arg = arg;
+	m.job = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*m.job));
+	for (i = 0; i < n; i++) {
+		m.job[i].m = &m;
+		m.job[i].i = i;
+	}
+	if ((t = event_new(base, -1, EV_PERSIST, many_on_tick, &m)) == NULL ||
+	    event_add(t, &sec) < 0) {
+		if (t != NULL)
+			event_free(t);
+		free(m.job);
+		http_multi_free(m.p.http);
+		audit_pool_free(m.p.pool);
+		return -2;
+	}
+	m.last_us = mtime_mono_us();
+	many_start(&m);
+	/* Every wait inside an audit is bounded; the tick bounds the time
+	 * without any audit finishing. */
+	while (m.ndone < m.n) {
+		if (event_base_loop(base, EVLOOP_ONCE) < 0 ||
+		    event_base_got_break(base)) {
+			rc = -1;
+			break;
+		}
+	}
+	event_free(t);
+	if (rc < 0)
+		return -1;	/* the audits still hold m: see audit.h */
+	free(m.job);
+	http_multi_free(m.p.http);
+	audit_pool_free(m.p.pool);
+	return 0;
+}

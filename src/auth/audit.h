@@ -248,4 +248,24 @@ struct audit_result *audit_free(struct audit_result *r);
 struct audit_pool *audit_pool_new(int max_inflight);
 struct audit_pool *audit_pool_free(struct audit_pool *pl);
 
+/* One audit of a batch finished: i is its index in the domains given;
+ * r is its result (the callee frees it), or NULL when the audit could not
+ * start (err says why). */
+typedef void (*audit_many_cb)(void *arg, int i, struct audit_result *r,
+		    const char *err);
+
+/* Audits domains[0..n-1] on base, at most jobs at once, sharing tmpl's
+ * resolver, one window of `window` DNS questions (audit_pool) and one set
+ * of HTTPS transfers (without libcurl each policy fetch says so). done is
+ * called once per domain as each finishes; tick, if not NULL, once a
+ * second. Returns 0 when every audit is done; -1 when none finished in
+ * stall_s seconds: the audits still running then hold the loop and the
+ * resolver, so the caller ends the process rather than free under them;
+ * -2, with nothing started, when the loop cannot take a timer. */
+int		 audit_many(struct event_base *base,
+		    const struct audit_params *tmpl,
+		    const char *const *domains, int n, int jobs, int window,
+		    int stall_s, audit_many_cb done, void (*tick)(void *),
+		    void *arg);
+
 #endif

@@ -28,9 +28,7 @@
 #include "classify/finding.h"
 #include "cli/cli.h"
 #include "core/buf.h"
-#include "core/http.h"
 #include "core/mem.h"
-#include "core/mtime.h"
 #include "dns/resolver.h"
 #include "report/json.h"
 #include "report/text.h"
@@ -538,7 +536,6 @@ out:
 struct list_run;
 
 struct job {
-	struct list_run	*lr;
 	char		*domain;
 	char		*out;		/* the rendered result, or NULL */
 	size_t		 outlen;
@@ -548,14 +545,11 @@ struct job {
 
 struct list_run {
 	struct cli_globals	*g;
-	struct event_base	*base;
-	struct audit_params	 p;	/* the template: resolver, pool... */
 	struct job		*job;
 	int			 njob, jobs;
-	int			 next, running, ndone, printed;
+	int			 ndone, printed;
 	int			 rc;
 	bool			 tty;
-	int64_t			 last_us;	/* the last completion */
 };
 
 static int
@@ -621,11 +615,16 @@ read_list(const char *path, struct job **jobs, int *njob)
 }
 
 static void
-progress(struct list_run *lr)
+progress(void *arg)
 {
+	struct list_run *lr = arg;
+	int left = lr->njob - lr->ndone;
+
+	/* audit_many starts the next audit as each ends: the window stays
+	 * full while domains are left. */
 	if (lr->tty)
 		fprintf(stderr, "\r\033[Kmxdoc auth: %d/%d done, %d running",
-		    lr->ndone, lr->njob, lr->running);
+		    lr->ndone, lr->njob, left < lr->jobs ? left : lr->jobs);
 }
 
 /* In the order of the list, as soon as each is complete. */
@@ -650,65 +649,32 @@ flush_done(struct list_run *lr)
 	}
 }
 
-static void start_jobs(struct list_run *lr);
-
 static void
-on_job(void *arg, struct audit_result *r)
-{
-	struct job *j = arg;
-	struct list_run *lr = j->lr;
-	FILE *fp = open_memstream(&j->out, &j->outlen);
-
-	if (fp == NULL) {
-		fprintf(stderr, "mxdoc auth: out of memory\n");
-		exit(EXIT_INTERNAL);
-	}
-	if (lr->g->json)
-		render_json(fp, r, true);
-	else
-		render_text(fp, r, lr->g);
-	fclose(fp);
-	j->rc = r->errors + r->warnings > 0 ? EXIT_PROBLEM : EXIT_OK;
-	audit_free(r);
-	j->done = true;
-	lr->running--;
-	lr->ndone++;
-	lr->last_us = mtime_mono_us();
-	start_jobs(lr);
-	flush_done(lr);
-	progress(lr);
-}
-
-static void
-start_jobs(struct list_run *lr)
-{
-	while (lr->running < lr->jobs && lr->next < lr->njob) {
-		struct job *j = &lr->job[lr->next++];
-		struct audit_params p = lr->p;
-		char *err = NULL;
-
-		j->lr = lr;
-		p.domain = j->domain;
-		if (audit_start(lr->base, &p, on_job, j, &err) == NULL) {
-			j->rc = cli_usage_error("auth", "%s", err ? err : "?");
-			free(err);
-			j->done = true;
-			lr->ndone++;
-			continue;
-		}
-		lr->running++;
-	}
-}
-
-/* Once a second: the progress line, and the bound on the whole run. */
-static void
-on_tick(evutil_socket_t fd, short what, void *arg)
+on_job(void *arg, int i, struct audit_result *r, const char *err)
 {
 	struct list_run *lr = arg;
+	struct job *j = &lr->job[i];
+	FILE *fp;
 
+	if (r == NULL)
+		j->rc = cli_usage_error("auth", "%s", err);
+	else {
+		if ((fp = open_memstream(&j->out, &j->outlen)) == NULL) {
+			fprintf(stderr, "mxdoc auth: out of memory\n");
+			exit(EXIT_INTERNAL);
+		}
+		if (lr->g->json)
+			render_json(fp, r, true);
+		else
+			render_text(fp, r, lr->g);
+		fclose(fp);
+		j->rc = r->errors + r->warnings > 0 ? EXIT_PROBLEM : EXIT_OK;
+		audit_free(r);
+	}
+	j->done = true;
+	lr->ndone++;
+	flush_done(lr);
 	progress(lr);
-	if (mtime_mono_us() - lr->last_us > (int64_t)AUTH_STALL_S * 1000000)
-		event_base_loopbreak(lr->base);
 }
 
 static int
@@ -716,9 +682,9 @@ run_list(const char *path, int jobs, const struct audit_params *tmpl,
     struct cli_globals *g)
 {
 	struct list_run lr;
-	struct event *tick = NULL;
-	struct timeval sec = { 1, 0 };
-	const char *why = NULL;
+	struct audit_params p = *tmpl;
+	struct event_base *base = NULL;
+	const char **domains = NULL;
 	int bad, i, rc;
 
 	memset(&lr, 0, sizeof(lr));
@@ -732,10 +698,8 @@ run_list(const char *path, int jobs, const struct audit_params *tmpl,
 	lr.g = g;
 	lr.jobs = jobs;
 	lr.tty = isatty(STDERR_FILENO);
-	lr.p = *tmpl;
-	set_timeouts(&lr.p, g);
-	lr.base = event_base_new();
-	if (lr.base == NULL) {
+	set_timeouts(&p, g);
+	if ((base = event_base_new()) == NULL) {
 		fprintf(stderr, "mxdoc auth: cannot create the event loop\n");
 		rc = EXIT_INTERNAL;
 		goto out;
@@ -743,33 +707,21 @@ run_list(const char *path, int jobs, const struct audit_params *tmpl,
 	/* One resolver for every domain, its cache shared; one window of
 	 * questions under libunbound's own limit, with room left for the
 	 * SPF walks, which ask outside it. */
-	lr.p.dns = cli_dns_new(lr.base, g, 5000, "auth");
-	if (lr.p.dns == NULL) {
+	if ((p.dns = cli_dns_new(base, g, 5000, "auth")) == NULL) {
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
-	lr.p.pool = audit_pool_new(AUTH_DNS_WINDOW);
-	/* Without libcurl each policy fetch says so: no shared handle. */
-	lr.p.http = http_multi_new(lr.base, &why);
-	tick = event_new(lr.base, -1, EV_PERSIST, on_tick, &lr);
-	if (tick == NULL || event_add(tick, &sec) < 0) {
+	domains = xcalloc((size_t)lr.njob, sizeof(*domains));
+	for (i = 0; i < lr.njob; i++)
+		domains[i] = lr.job[i].domain;
+	progress(&lr);
+	switch (audit_many(base, &p, domains, lr.njob, jobs, AUTH_DNS_WINDOW,
+	    AUTH_STALL_S, on_job, progress, &lr)) {
+	case -2:
 		fprintf(stderr, "mxdoc auth: cannot create the event loop\n");
 		rc = EXIT_INTERNAL;
 		goto out;
-	}
-	lr.last_us = mtime_mono_us();
-	start_jobs(&lr);
-	flush_done(&lr);
-	progress(&lr);
-	/* Every wait inside an audit is bounded; on_tick bounds the time
-	 * without any audit finishing. */
-	while (lr.printed < lr.njob) {
-		if (event_base_loop(lr.base, EVLOOP_ONCE) < 0 ||
-		    event_base_got_break(lr.base))
-			break;
-	}
-	rc = lr.rc;
-	if (lr.printed < lr.njob) {
+	case -1:
 		fprintf(stderr, "%smxdoc auth: no audit finished in %d s; "
 		    "%d of %d domains not done\n", lr.tty ? "\r\033[K" : "",
 		    AUTH_STALL_S, lr.njob - lr.printed, lr.njob);
@@ -778,19 +730,17 @@ run_list(const char *path, int jobs, const struct audit_params *tmpl,
 		fflush(stdout);
 		exit(EXIT_INTERNAL);
 	}
+	rc = lr.rc;
 	if (lr.tty)
 		fprintf(stderr, "\r\033[K");
 	if (bad > 0 && rc < EXIT_PROBLEM)
 		rc = EXIT_PROBLEM;
 out:
-	if (tick != NULL)
-		event_free(tick);
-	http_multi_free(lr.p.http);
-	audit_pool_free(lr.p.pool);
-	if (lr.p.dns != NULL)
-		dns_free(lr.p.dns);
-	if (lr.base != NULL)
-		event_base_free(lr.base);
+	free(domains);
+	if (p.dns != NULL)
+		dns_free(p.dns);
+	if (base != NULL)
+		event_base_free(base);
 	for (i = 0; i < lr.njob; i++) {
 		free(lr.job[i].domain);
 		free(lr.job[i].out);

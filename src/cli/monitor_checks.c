@@ -27,9 +27,7 @@
 #include "cli/cli.h"
 #include "cli/monitor_int.h"
 #include "core/buf.h"
-#include "core/http.h"
 #include "core/mem.h"
-#include "core/mtime.h"
 #include "diag/diag.h"
 #include "diag/target.h"
 
@@ -142,71 +140,28 @@ fold_audit(struct mon_round *r, const char *target,
 
 /* ---- the audits ------------------------------------------------------ */
 
-struct auth_run;
-
-struct auth_job {
-	struct auth_run		*ar;
-	const char		*target, *domain;
-	struct audit_result	*res;
-	bool			 done;
-};
-
 struct auth_run {
-	struct event_base	*base;
-	struct audit_params	 p;
-	struct auth_job		*job;
-	int			 njob, jobs, next, running, ndone;
-	int64_t			 last_us;
+	const char *const	*targets;
+	struct audit_result	**res;
 	struct mon_round	*r;
+	int			 ndone;
 };
 
-static void start_jobs(struct auth_run *ar);
-
 static void
-on_audit(void *arg, struct audit_result *res)
+on_audit(void *arg, int i, struct audit_result *res, const char *err)
 {
-	struct auth_job *j = arg;
-	struct auth_run *ar = j->ar;
+	struct auth_run *ar = arg;
 
-	j->res = res;
-	j->done = true;
-	ar->running--;
 	ar->ndone++;
-	ar->last_us = mtime_mono_us();
-	start_jobs(ar);
-}
-
-static void
-start_jobs(struct auth_run *ar)
-{
-	while (ar->running < ar->jobs && ar->next < ar->njob) {
-		struct auth_job *j = &ar->job[ar->next++];
-		struct audit_params p = ar->p;
-		char *err = NULL;
-
-		j->ar = ar;
-		p.domain = j->domain;
-		if (audit_start(ar->base, &p, on_audit, j, &err) == NULL) {
-			/* The configuration checked the name: a bug, or a
-			 * name the audit reads differently. */
-			fprintf(stderr, "mxdoc monitor: auth %s: %s\n",
-			    j->domain, err ? err : "?");
-			free(err);
-			j->done = true;
-			ar->ndone++;
-			ar->r->errors++;
-			continue;
-		}
-		ar->running++;
+	if (res == NULL) {
+		/* The configuration checked the name: a bug, or a name the
+		 * audit reads differently. */
+		fprintf(stderr, "mxdoc monitor: auth %s: %s\n",
+		    ar->targets[i], err);
+		ar->r->errors++;
+		return;
 	}
-}
-
-static void
-on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
+	ar->res[i] = res;
 }
 
 void
@@ -215,62 +170,39 @@ mon_auth_round(struct event_base *base, const struct mon_auth_params *mp,
     struct mon_round *r)
 {
 	struct auth_run ar;
-	struct event *tick;
-	struct timeval sec = { 1, 0 };
-	const char *why = NULL;
+	struct audit_params p;
 	int i;
 
 	if (n <= 0)
 		return;
-	memset(&ar, 0, sizeof(ar));
-	ar.base = base;
+	memset(&p, 0, sizeof(p));
+	p.dns = mp->dns;
+	p.timeout_ms = (int)mp->timeout_ms;
+	p.smtp_timeout_ms = (int)mp->timeout_ms;
+	p.ca_file = mp->ca_file;
+	ar.targets = targets;
+	ar.res = xcalloc((size_t)n, sizeof(*ar.res));
 	ar.r = r;
-	ar.jobs = mp->jobs > 0 ? mp->jobs : 16;
-	ar.p.dns = mp->dns;
-	ar.p.timeout_ms = (int)mp->timeout_ms;
-	ar.p.smtp_timeout_ms = (int)mp->timeout_ms;
-	ar.p.ca_file = mp->ca_file;
-	ar.p.pool = audit_pool_new(MON_DNS_WINDOW);
-	/* Without libcurl each policy fetch says so: no shared handle. */
-	ar.p.http = http_multi_new(base, &why);
-	ar.job = xcalloc((size_t)n, sizeof(*ar.job));
-	ar.njob = n;
-	for (i = 0; i < n; i++) {
-		ar.job[i].target = targets[i];
-		ar.job[i].domain = domains[i];
-	}
-	/* The tick wakes the loop once a second to look at the stall
-	 * bound: every wait inside an audit has its own timeout. */
-	tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
-	if (tick == NULL || event_add(tick, &sec) < 0) {
+	ar.ndone = 0;
+	switch (audit_many(base, &p, domains, n, mp->jobs > 0 ? mp->jobs : 16,
+	    MON_DNS_WINDOW, MON_AUTH_STALL_S, on_audit, NULL, &ar)) {
+	case -2:
 		fprintf(stderr, "mxdoc monitor: cannot create a timer\n");
 		exit(EXIT_INTERNAL);
+	case -1:
+		fprintf(stderr, "mxdoc monitor: no audit finished in %d s; "
+		    "%d of %d not done\n", MON_AUTH_STALL_S, n - ar.ndone, n);
+		/* The audits still running hold the resolver and the loop:
+		 * the process ends rather than free under them (as auth
+		 * --file). */
+		exit(EXIT_INTERNAL);
 	}
-	ar.last_us = mtime_mono_us();
-	start_jobs(&ar);
-	while (ar.ndone < ar.njob) {
-		if (event_base_loop(base, EVLOOP_ONCE) < 0)
-			break;
-		if (mtime_mono_us() - ar.last_us > (int64_t)MON_AUTH_STALL_S *
-		    1000000) {
-			fprintf(stderr, "mxdoc monitor: no audit finished in "
-			    "%d s; %d of %d not done\n", MON_AUTH_STALL_S,
-			    ar.njob - ar.ndone, ar.njob);
-			/* The audits still running hold the resolver and the
-			 * loop: the process ends rather than free under
-			 * them (as auth --file). */
-			exit(EXIT_INTERNAL);
-		}
-	}
-	event_free(tick);
 	for (i = 0; i < n; i++)
-		if (ar.job[i].res != NULL) {
-			fold_audit(r, ar.job[i].target, ar.job[i].res);
-			audit_free(ar.job[i].res);
+		if (ar.res[i] != NULL) {
+			fold_audit(r, targets[i], ar.res[i]);
+			audit_free(ar.res[i]);
 		}
-	free(ar.job);
-	http_multi_free(ar.p.http);
-	audit_pool_free(ar.p.pool);
+	free(ar.res);
 }
 
 /* ---- diagnose -------------------------------------------------------- */
