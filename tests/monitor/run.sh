@@ -19,7 +19,7 @@
 # database past the busy timeout, with the same promise.
 # The auth audit and diagnose are watched against unbound (a zone changed
 # between rounds with unbound-control) and an SMTP peer on 127.0.0.5
-# (smtppeer.py) stopped, busy and started again.
+# (tests/auth/smtpd.py) stopped, busy and started again.
 # Usage: tests/monitor/run.sh [path/to/mxdoc]   (needs rbldnsd, jq, curl;
 # unbound, unbound-control and openssl for auth and diagnose)
 # Prints "N passed, N failed"; exits 1 on a failure, 77 when skipped.
@@ -367,7 +367,7 @@ expect_rc $? 2 "--history on a missing database"
 
 # The auth audit and diagnose (checks = auth, diagnose). unbound serves
 # mon.test on 127.0.0.1 from an included file (reloaded by unbound-control
-# between rounds); smtppeer.py is mon.test's MX on 127.0.0.5, with
+# between rounds); tests/auth/smtpd.py is mon.test's MX on 127.0.0.5, with
 # STARTTLS and a certificate from a throwaway CA made here (the monitor's
 # ca_file). Round 1 is the baseline (no alert); the DMARC record goes
 # (one "worse" alert for auth/dmarc), the peer stops (one "worse" alert,
@@ -475,15 +475,15 @@ print(s.getsockname()[1])')
 	# peer_start [busy]: the peer, greeting with 220 or (busy) 421.
 	peer_start() {
 		: >"$tmp/peer.out"
-		python3 "$here/smtppeer.py" 127.0.0.5 "$sport" "$tmp/mxchain.pem" "$tmp/mx.key" 120 ${1:-} \
+		python3 "$here/../auth/smtpd.py" "$tmp/mxchain.pem" "$tmp/mx.key" 120 127.0.0.5 "$sport" ${1:-} \
 			>"$tmp/peer.out" 2>"$tmp/peer.err" &
 		peer_pid=$!
 		i=0
-		while ! grep -q listening "$tmp/peer.out" 2>/dev/null && [ $i -lt 50 ]; do
+		while [ ! -s "$tmp/peer.out" ] && [ $i -lt 50 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		grep -q listening "$tmp/peer.out" || ko "the SMTP peer did not start: $(cat "$tmp/peer.err")"
+		[ -s "$tmp/peer.out" ] || ko "the SMTP peer did not start: $(cat "$tmp/peer.err")"
 	}
 	peer_stop() {
 		kill "$peer_pid" 2>/dev/null
